@@ -91,21 +91,28 @@ export class LatencyHistogram {
   #max = -Infinity;
 
   /**
-   * Adds one sample of `ns` nanoseconds (a finite number ≥ 0; fractions are truncated for bucketing).
+   * Adds one sample of `ns` nanoseconds (a finite number ≥ 0; fractions are truncated for bucketing),
+   * or `count` samples of that value at once (a batch whose per-message time is known only on average).
    *
-   * @throws {InvalidArgumentError} when `ns` is negative, NaN or infinite: a bad clock reading is a
-   * bug in the caller, and silently dropping it would skew the figures.
+   * @throws {InvalidArgumentError} when `ns` is negative, NaN or infinite, or `count` is not a
+   * positive integer: a bad clock reading is a bug in the caller, and silently dropping it would
+   * skew the figures.
    */
-  record(ns: number): void {
+  record(ns: number, count = 1): void {
     if (!(ns >= 0 && ns < Infinity)) {
       throw new InvalidArgumentError(
         `LatencyHistogram.record expects a duration in nanoseconds (finite, >= 0), got ${describeValue(ns)}`,
       );
     }
+    if (count !== 1 && !(Number.isSafeInteger(count) && count > 0)) {
+      throw new InvalidArgumentError(
+        `LatencyHistogram.record expects count to be a positive integer, got ${describeValue(count)}`,
+      );
+    }
     const index = bucketIndexOf(Math.floor(ns));
-    this.#counts[index] = (this.#counts[index] as number) + 1;
-    this.#count++;
-    this.#sum += ns;
+    this.#counts[index] = (this.#counts[index] as number) + count;
+    this.#count += count;
+    this.#sum += ns * count;
     if (ns < this.#min) this.#min = ns;
     if (ns > this.#max) this.#max = ns;
   }

@@ -166,6 +166,21 @@ test('merge gives the same histogram as recording everything in one', () => {
   assert.deepEqual(fresh.snapshot(), all.snapshot());
 });
 
+test('record with a count equals recording the value that many times', () => {
+  const batched = new LatencyHistogram();
+  const single = new LatencyHistogram();
+  batched.record(1500, 3);
+  batched.record(90_000, 1);
+  for (let i = 0; i < 3; i++) single.record(1500);
+  single.record(90_000);
+  assert.deepEqual(batched.snapshot(), single.snapshot());
+  assert.equal(batched.count, 4);
+  for (const bad of [0, -2, 1.5, Number.NaN]) {
+    assert.throws(() => batched.record(10, bad), /count to be a positive integer/);
+  }
+  assert.equal(batched.count, 4);
+});
+
 test('reset forgets every sample', () => {
   const histogram = new LatencyHistogram();
   histogram.record(1_000_000);
