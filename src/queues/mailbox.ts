@@ -1,0 +1,335 @@
+import { TimeoutError } from '../errors.js';
+import type { BackpressureStrategy } from './backpressure.js';
+import { QueueFullError } from './errors.js';
+import { PriorityBuckets } from './priority-buckets.js';
+import { deadlineOf, type WaitOptions } from './wait-options.js';
+
+/** Why a mailbox let go of a message without delivering it. */
+export type DropReason = 'dropOldest' | 'dropNewest';
+
+/** Hooks through which a mailbox reports what it does; all optional, called synchronously. */
+export interface MailboxObserver<T> {
+  dropped?(item: T, reason: DropReason): void;
+  rejected?(item: T, error: Error): void;
+}
+
+export interface MailboxOptions<T> {
+  /** Used in error messages, e.g. `input queue of 'calculator'`. */
+  readonly name: string;
+  readonly capacity: number;
+  readonly backpressure: BackpressureStrategy;
+  /** The item's priority, an integer 0..255 (already validated). */
+  readonly priorityOf: (item: T) => number;
+  readonly observer?: MailboxObserver<T> | undefined;
+}
+
+interface Waiter {
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+  deadline: number;
+  signal: AbortSignal | undefined;
+  onAbort: (() => void) | undefined;
+  /** For blocked putters: the item they wait to enqueue. */
+  item: unknown;
+  /** For batch takers: the most items to hand over. 0 for a single take. */
+  batch: number;
+  /** The caller's timeout in ms, for the TimeoutError message. */
+  timeoutMs: number;
+}
+
+interface TimerHandle {
+  ref?(): unknown;
+  unref?(): unknown;
+}
+
+const RESOLVED: Promise<void> = Promise.resolve();
+
+/**
+ * A bounded priority mailbox with backpressure and async waiting on both ends.
+ *
+ * Items are served highest priority first, FIFO within a priority (see {@link PriorityBuckets}).
+ * When full, {@link BackpressureStrategy} decides. Takers can be gated (`takeable = false`): items
+ * then stay queued and takers wait; that is how a deactivated kernel pauses without losing messages.
+ * Timeouts of all waiters share one timer per mailbox, so a receive with `{ timeout }` costs no
+ * timer allocation on the hot path.
+ *
+ * @example
+ * ```ts
+ * const box = new Mailbox<Msg>({ name: 'inbox', capacity: 1024, backpressure: 'block', priorityOf: (m) => m.priority });
+ * await box.offer(msg);
+ * const next = await box.take({ timeout: 100 });
+ * ```
+ */
+export class Mailbox<T> {
+  readonly name: string;
+  readonly backpressure: BackpressureStrategy;
+  readonly #buckets: PriorityBuckets<T>;
+  readonly #priorityOf: (item: T) => number;
+  readonly #observer: MailboxObserver<T> | undefined;
+  readonly #takers: Waiter[] = [];
+  readonly #putters: Waiter[] = [];
+  #takeable = true;
+  /** Set once takers are refused for good (kernel terminating); items stay queued for the report. */
+  #takerError: Error | undefined;
+  /** Set once the mailbox is closed: offers fail; takers drain what is left, then fail. */
+  #closedError: Error | undefined;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #timerDeadline = Infinity;
+  /** Waiters with a finite deadline; the timer only keeps the process alive while there are some. */
+  #timedWaiters = 0;
+
+  constructor(options: MailboxOptions<T>) {
+    this.name = options.name;
+    this.backpressure = options.backpressure;
+    this.#buckets = new PriorityBuckets<T>(options.capacity);
+    this.#priorityOf = options.priorityOf;
+    this.#observer = options.observer;
+  }
+
+  get capacity(): number {
+    return this.#buckets.capacity;
+  }
+
+  /** Items queued now. */
+  get size(): number {
+    return this.#buckets.size;
+  }
+
+  /** Senders waiting for room (backpressure `block`). */
+  get blockedSenders(): number {
+    return this.#putters.length;
+  }
+
+  /** Takers waiting for an item. */
+  get waitingTakers(): number {
+    return this.#takers.length;
+  }
+
+  get takeable(): boolean {
+    return this.#takeable;
+  }
+
+  /** Opens or closes the taking end; queued items are kept either way. */
+  set takeable(value: boolean) {
+    this.#takeable = value;
+    if (value) this.#serveTakers();
+  }
+
+  /**
+   * Enqueues `item`, applying backpressure when full. Resolves once the item is queued (or handed to
+   * a waiting taker, or dropped by a drop strategy, which is reported to the observer).
+   */
+  offer(item: T, options?: WaitOptions): Promise<void> {
+    if (this.#closedError !== undefined) return Promise.reject(this.#closedError);
+    if (this.offerNow(item)) return RESOLVED;
+    switch (this.backpressure) {
+      case 'dropNewest':
+        this.#observer?.dropped?.(item, 'dropNewest');
+        return RESOLVED;
+      case 'dropOldest': {
+        const victim = this.#buckets.pollLowest() as T;
+        this.#buckets.offer(item, this.#priorityOf(item));
+        this.#observer?.dropped?.(victim, 'dropOldest');
+        return RESOLVED;
+      }
+      case 'reject': {
+        const error = new QueueFullError(this.name, this.capacity);
+        this.#observer?.rejected?.(item, error);
+        return Promise.reject(error);
+      }
+      case 'block':
+        return this.#wait(this.#putters, item, 0, options) as Promise<void>;
+    }
+  }
+
+  /**
+   * Enqueues `item` if there is room (or a taker waiting); never blocks, never drops.
+   * Returns false when full or closed.
+   */
+  offerNow(item: T): boolean {
+    if (this.#closedError !== undefined) return false;
+    if (this.#takeable && this.#takers.length !== 0) {
+      // A taker only waits while nothing is takeable, so handing over directly keeps the order.
+      this.#handTo(this.#takers.shift()!, item);
+      return true;
+    }
+    if (this.#putters.length !== 0) return false; // blocked senders go first
+    return this.#buckets.offer(item, this.#priorityOf(item));
+  }
+
+  /** Takes the next item, waiting while there is none (or the mailbox is not takeable). */
+  take(options?: WaitOptions): Promise<T> {
+    const item = this.takeNow();
+    if (item !== undefined) return Promise.resolve(item);
+    return this.#refusal() ?? (this.#wait(this.#takers, undefined, 0, options) as Promise<T>);
+  }
+
+  /** Takes up to `max` items, waiting for the first one like {@link take}. */
+  takeBatch(max: number, options?: WaitOptions): Promise<T[]> {
+    const first = this.takeNow();
+    if (first !== undefined) return Promise.resolve(this.#fillBatch([first], max));
+    return this.#refusal() ?? (this.#wait(this.#takers, undefined, max, options) as Promise<T[]>);
+  }
+
+  /** Takes the next item if one is takeable now. */
+  takeNow(): T | undefined {
+    if (!this.#takeable || this.#takerError !== undefined) return undefined;
+    const item = this.#buckets.poll();
+    if (item !== undefined && this.#putters.length !== 0) this.#admitPutter();
+    return item;
+  }
+
+  /** Rejects current and future takers with `error`; queued items stay for {@link drain}. */
+  refuseTakers(error: Error): void {
+    this.#takerError ??= error;
+    this.#rejectAll(this.#takers, error);
+  }
+
+  /**
+   * Closes the mailbox: blocked and future senders fail with `error`; takers still receive what is
+   * queued, then fail with `error`.
+   */
+  close(error: Error): void {
+    this.#closedError ??= error;
+    this.#rejectAll(this.#putters, error);
+    if (this.#buckets.isEmpty) this.#rejectAll(this.#takers, error);
+  }
+
+  /** Removes and returns every queued item (and the items of blocked senders), in service order. */
+  drain(): T[] {
+    const items = this.#buckets.drain();
+    for (const putter of this.#putters) items.push(putter.item as T);
+    return items;
+  }
+
+  #refusal(): Promise<never> | undefined {
+    const error = this.#takerError ?? (this.#buckets.isEmpty ? this.#closedError : undefined);
+    return error === undefined ? undefined : Promise.reject(error);
+  }
+
+  #fillBatch(batch: T[], max: number): T[] {
+    while (batch.length < max) {
+      const next = this.takeNow();
+      if (next === undefined) break;
+      batch.push(next);
+    }
+    return batch;
+  }
+
+  #handTo(taker: Waiter, item: T): void {
+    this.#settle(taker);
+    taker.resolve(taker.batch === 0 ? item : this.#fillBatch([item], taker.batch));
+  }
+
+  #admitPutter(): void {
+    const putter = this.#putters.shift()!;
+    this.#buckets.offer(putter.item as T, this.#priorityOf(putter.item as T));
+    this.#settle(putter);
+    putter.resolve(undefined);
+  }
+
+  #serveTakers(): void {
+    while (this.#takers.length !== 0 && this.#takerError === undefined) {
+      const item = this.takeNow();
+      if (item === undefined) break;
+      this.#handTo(this.#takers.shift()!, item);
+    }
+    if (this.#closedError !== undefined && this.#buckets.isEmpty)
+      this.#rejectAll(this.#takers, this.#closedError);
+  }
+
+  #wait(queue: Waiter[], item: unknown, batch: number, options: WaitOptions | undefined) {
+    const signal = options?.signal;
+    if (signal?.aborted === true) return Promise.reject(signal.reason as Error);
+    let deadline: number;
+    try {
+      deadline = deadlineOf(options?.timeout);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return new Promise((resolve, reject) => {
+      const timeoutMs = options?.timeout ?? Infinity;
+      const waiter: Waiter = {
+        resolve,
+        reject,
+        deadline,
+        signal,
+        onAbort: undefined,
+        item,
+        batch,
+        timeoutMs,
+      };
+      if (signal !== undefined) {
+        waiter.onAbort = () => {
+          this.#remove(queue, waiter);
+          this.#settle(waiter);
+          reject(signal.reason);
+        };
+        signal.addEventListener('abort', waiter.onAbort, { once: true });
+      }
+      queue.push(waiter);
+      if (deadline !== Infinity) {
+        this.#timedWaiters++;
+        this.#armTimer(deadline);
+      }
+    });
+  }
+
+  /** Detaches a waiter that is leaving the queue from its signal and the timer. */
+  #settle(waiter: Waiter): void {
+    if (waiter.onAbort !== undefined) {
+      waiter.signal!.removeEventListener('abort', waiter.onAbort);
+      waiter.onAbort = undefined;
+    }
+    if (waiter.deadline !== Infinity) {
+      waiter.deadline = Infinity;
+      if (--this.#timedWaiters === 0 && this.#timer !== undefined) (this.#timer as TimerHandle).unref?.();
+    }
+  }
+
+  #remove(queue: Waiter[], waiter: Waiter): void {
+    const index = queue.indexOf(waiter);
+    if (index >= 0) queue.splice(index, 1);
+  }
+
+  #rejectAll(queue: Waiter[], error: Error): void {
+    for (const waiter of queue.splice(0)) {
+      this.#settle(waiter);
+      waiter.reject(error);
+    }
+  }
+
+  #armTimer(deadline: number): void {
+    if (this.#timer !== undefined && deadline >= this.#timerDeadline) {
+      (this.#timer as TimerHandle).ref?.();
+      return;
+    }
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timerDeadline = deadline;
+    this.#timer = setTimeout(() => this.#expire(), Math.max(0, deadline - performance.now()));
+  }
+
+  /** Rejects every waiter whose deadline passed and re-arms for the earliest remaining one. */
+  #expire(): void {
+    this.#timer = undefined;
+    this.#timerDeadline = Infinity;
+    const now = performance.now();
+    let next = Infinity;
+    for (const queue of [this.#takers, this.#putters]) {
+      for (let index = 0; index < queue.length;) {
+        const waiter = queue[index]!;
+        if (waiter.deadline <= now + 0.5) {
+          queue.splice(index, 1);
+          this.#settle(waiter);
+          waiter.reject(
+            new TimeoutError(queue === this.#takers ? 'receive' : 'send', waiter.timeoutMs, this.name),
+          );
+        } else {
+          next = Math.min(next, waiter.deadline);
+          index++;
+        }
+      }
+    }
+    if (next !== Infinity) this.#armTimer(next);
+  }
+}

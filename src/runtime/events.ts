@@ -1,0 +1,75 @@
+import type { Message } from '../messages/types.js';
+import type { DropReason } from '../queues/mailbox.js';
+import type { KernelState } from './kernel-state.js';
+import type { TerminationReport } from './termination-report.js';
+
+/** The events a runtime emits, by name. */
+export interface RuntimeEventMap {
+  /** A kernel changed state (`from` is undefined at launch). */
+  stateChange: {
+    readonly kernelId: string;
+    readonly from: KernelState | undefined;
+    readonly to: KernelState;
+  };
+  /** A message was dropped by backpressure `dropOldest` / `dropNewest`. */
+  dropped: {
+    readonly kernelId: string;
+    readonly queue: 'input' | 'output';
+    readonly message: Message;
+    readonly reason: DropReason;
+  };
+  /** A send was refused (backpressure `reject`). */
+  rejected: {
+    readonly kernelId: string;
+    readonly queue: 'input' | 'output';
+    readonly message: Message;
+    readonly error: Error;
+  };
+  /** A kernel crashed (`fatal`) or reported an error it handled (`ctx.reportError`). */
+  kernelError: { readonly kernelId: string; readonly error: unknown; readonly fatal: boolean };
+  /** A kernel was terminated; the report lists what it left behind. */
+  terminated: TerminationReport;
+}
+
+export type RuntimeEventName = keyof RuntimeEventMap;
+export type RuntimeListener<Name extends RuntimeEventName> = (event: RuntimeEventMap[Name]) => void;
+
+/**
+ * A small typed event emitter (the core avoids `node:events` so it runs in browsers too).
+ * Emitting with no listeners costs one array-length check. A listener that throws does not
+ * disturb the runtime: the error is rethrown on a fresh task, like an uncaught exception.
+ */
+export class RuntimeEvents {
+  readonly #listeners: { [Name in RuntimeEventName]?: RuntimeListener<Name>[] } = {};
+
+  /** Adds a listener; returns a function that removes it. */
+  on<Name extends RuntimeEventName>(name: Name, listener: RuntimeListener<Name>): () => void {
+    const list = (this.#listeners[name] ??= []) as RuntimeListener<Name>[];
+    list.push(listener);
+    return () => this.off(name, listener);
+  }
+
+  off<Name extends RuntimeEventName>(name: Name, listener: RuntimeListener<Name>): void {
+    const list = this.#listeners[name];
+    const index = list?.indexOf(listener) ?? -1;
+    if (index >= 0) list!.splice(index, 1);
+  }
+
+  hasListeners(name: RuntimeEventName): boolean {
+    return (this.#listeners[name]?.length ?? 0) !== 0;
+  }
+
+  emit<Name extends RuntimeEventName>(name: Name, event: RuntimeEventMap[Name]): void {
+    const list = this.#listeners[name];
+    if (list === undefined || list.length === 0) return;
+    for (const listener of [...list]) {
+      try {
+        listener(event);
+      } catch (error) {
+        setTimeout(() => {
+          throw error;
+        }, 0);
+      }
+    }
+  }
+}

@@ -1,0 +1,16 @@
+export { RingKernelRuntime, type RuntimeOptions, type TerminateOptions } from './runtime.js';
+export { ringKernel, type KernelFunction } from './ring-kernel.js';
+export type { KernelContext } from './kernel-context.js';
+export type { KernelDefinition, KernelExecution, KernelOptions, KernelPort } from './kernel-port.js';
+export type { KernelState } from './kernel-state.js';
+export type { TerminationReport } from './termination-report.js';
+export type { RuntimeEventMap, RuntimeEventName, RuntimeListener } from './events.js';
+export {
+  KernelAlreadyExistsError,
+  KernelFailedError,
+  KernelNotFoundError,
+  KernelStateError,
+  KernelTerminatedError,
+  KernelTerminatingError,
+} from './errors.js';
+export { LocalKernelContext } from './local-kernel-context.js';

@@ -1,0 +1,127 @@
+import type { Message } from '../messages/types.js';
+import { checkPriority } from '../queues/backpressure.js';
+import type { WaitOptions } from '../queues/wait-options.js';
+import { TimeoutError } from '../errors.js';
+import type { KernelContext } from './kernel-context.js';
+import type { KernelPort } from './kernel-port.js';
+import { KernelTerminatingError } from './errors.js';
+import type { KernelState } from './kernel-state.js';
+
+function isStopping(state: KernelState): boolean {
+  return state === 'terminating' || state === 'terminated' || state === 'failed';
+}
+
+/**
+ * {@link KernelContext} over a {@link KernelPort}: used by event-loop kernels, and inside worker
+ * threads over a port that talks to the rings.
+ */
+export class LocalKernelContext<In extends Message, Out extends Message> implements KernelContext<In, Out> {
+  readonly #port: KernelPort<In, Out>;
+  /** Messages handed out and not yet finished, and when the first of them was taken. */
+  #inFlight = 0;
+  #takenAt = 0;
+
+  constructor(port: KernelPort<In, Out>) {
+    this.#port = port;
+  }
+
+  get kernelId(): string {
+    return this.#port.kernelId;
+  }
+
+  get state(): KernelState {
+    return this.#port.state;
+  }
+
+  get shouldTerminate(): boolean {
+    return isStopping(this.#port.state);
+  }
+
+  get isActive(): boolean {
+    return this.#port.state === 'active';
+  }
+
+  get signal(): AbortSignal {
+    return this.#port.signal;
+  }
+
+  waitActive(options?: WaitOptions): Promise<void> {
+    return this.#port.waitActive(options);
+  }
+
+  receive(options?: WaitOptions): Promise<In> {
+    this.finish();
+    if (this.shouldTerminate) return this.#refuseLater();
+    const item = this.#port.input.takeNow();
+    if (item !== undefined) {
+      this.#taken(1);
+      return Promise.resolve(item);
+    }
+    return this.#port.input.take(options).then((message) => {
+      this.#taken(1);
+      return message;
+    });
+  }
+
+  tryReceive(options?: WaitOptions): Promise<In | undefined> {
+    return this.receive(options).catch((error: unknown) => {
+      if (error instanceof TimeoutError) return undefined;
+      throw error;
+    });
+  }
+
+  receiveBatch(max: number, options?: WaitOptions): Promise<In[]> {
+    if (!Number.isInteger(max) || max < 1) {
+      return Promise.reject(new RangeError(`receiveBatch needs max >= 1 (an integer); got ${String(max)}`));
+    }
+    this.finish();
+    if (this.shouldTerminate) return this.#refuseLater();
+    return this.#port.input.takeBatch(max, options).then((batch) => {
+      this.#taken(batch.length);
+      return batch;
+    });
+  }
+
+  send(message: Out, options?: WaitOptions): Promise<void> {
+    try {
+      checkPriority(message.priority);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#port.emit(message, options);
+  }
+
+  reportError(error: unknown): void {
+    this.#port.reportError(error);
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<In, undefined> {
+    while (!this.shouldTerminate) {
+      const message = await this.tryReceive();
+      if (message !== undefined) yield message;
+    }
+    return undefined;
+  }
+
+  /** Counts the messages handed out so far as processed (the kernel came back for more, or ended). */
+  finish(): void {
+    if (this.#inFlight === 0) return;
+    const port = this.#port;
+    if (port.timing) port.telemetry.recordProcessed(this.#inFlight, performance.now() - this.#takenAt);
+    else port.telemetry.processed += this.#inFlight;
+    this.#inFlight = 0;
+  }
+
+  /**
+   * Rejects on a later task, not a microtask: a loop that ignores `shouldTerminate` and retries
+   * `receive` would otherwise starve the event loop and the terminate timeout could never fire.
+   */
+  #refuseLater(): Promise<never> {
+    return new Promise((_, reject) => setTimeout(() => reject(new KernelTerminatingError(this.kernelId)), 0));
+  }
+
+  #taken(count: number): void {
+    this.#inFlight = count;
+    if (this.#port.timing) this.#takenAt = performance.now();
+  }
+}

@@ -1,0 +1,86 @@
+import { InvalidArgumentError, describeValue } from '../errors.js';
+import type { Message } from '../messages/types.js';
+import { checkBackpressure, checkCapacity } from '../queues/backpressure.js';
+import type { KernelContext } from './kernel-context.js';
+import type { KernelDefinition, KernelExecution, KernelOptions, KernelPort } from './kernel-port.js';
+import { LocalKernelContext } from './local-kernel-context.js';
+
+/** The body of an event-loop ring kernel: runs once per launch, loops until told to terminate. */
+export type KernelFunction<In extends Message, Out extends Message> = (
+  ctx: KernelContext<In, Out>,
+) => Promise<void>;
+
+/**
+ * Defines a ring kernel that runs on the event loop: a persistent actor with private state that
+ * talks only through messages.
+ *
+ * The function starts at `launch` (so heavy initialisation happens in phase one), and is gated by
+ * `activate`: `receive` hands out nothing until the kernel is active.
+ *
+ * @example
+ * ```ts
+ * const counter = ringKernel<CounterRequest, CounterResponse>({ kernelId: 'counter' }, async (ctx) => {
+ *   let count = 0;
+ *   for await (const request of ctx) {
+ *     count += request.action === 'increment' ? 1 : -1;
+ *     await ctx.send(CounterResponse.reply(request, { count }));
+ *   }
+ * });
+ * ```
+ */
+export function ringKernel<In extends Message = Message, Out extends Message = Message>(
+  options: KernelOptions,
+  fn: KernelFunction<In, Out>,
+): KernelDefinition<In, Out> {
+  if (typeof fn !== 'function') {
+    throw new InvalidArgumentError(
+      `ringKernel needs a kernel function as its second argument; got ${describeValue(fn)}`,
+    );
+  }
+  const checked = checkKernelOptions(options);
+  return {
+    kernelId: checked.kernelId,
+    options: checked,
+    start(port: KernelPort<In, Out>): KernelExecution {
+      const context = new LocalKernelContext<In, Out>(port);
+      // Started on a microtask so that launch() has registered the kernel before its code runs.
+      const finished = Promise.resolve()
+        .then(() => fn(context))
+        .finally(() => context.finish());
+      return { finished };
+    },
+  };
+}
+
+/** Validates kernel options, throwing `InvalidArgumentError` that quotes the bad value. */
+export function checkKernelOptions(options: KernelOptions): KernelOptions {
+  if (typeof options !== 'object' || options === null) {
+    throw new InvalidArgumentError(`kernel options must be an object; got ${describeValue(options)}`);
+  }
+  const {
+    kernelId,
+    queueSize,
+    inputQueueSize,
+    outputQueueSize,
+    backpressure,
+    outputBackpressure,
+    terminateTimeout,
+  } = options;
+  if (kernelId !== undefined) checkKernelId(kernelId);
+  if (queueSize !== undefined) checkCapacity(queueSize, 'queueSize');
+  if (inputQueueSize !== undefined) checkCapacity(inputQueueSize, 'inputQueueSize');
+  if (outputQueueSize !== undefined) checkCapacity(outputQueueSize, 'outputQueueSize');
+  if (backpressure !== undefined) checkBackpressure(backpressure, 'backpressure');
+  if (outputBackpressure !== undefined) checkBackpressure(outputBackpressure, 'outputBackpressure');
+  if (terminateTimeout !== undefined && !(typeof terminateTimeout === 'number' && terminateTimeout >= 0)) {
+    throw new InvalidArgumentError(
+      `terminateTimeout must be a number of ms >= 0; got ${describeValue(terminateTimeout)}`,
+    );
+  }
+  return options;
+}
+
+export function checkKernelId(kernelId: unknown): string {
+  if (typeof kernelId === 'string' && kernelId.length > 0) return kernelId;
+  throw new InvalidArgumentError(`a kernel id must be a non-empty string; got ${describeValue(kernelId)}`);
+}

@@ -1,0 +1,16 @@
+import type { Message } from '../messages/types.js';
+
+/** What `terminate` found and left behind. Nothing a terminated kernel held is silently lost. */
+export interface TerminationReport {
+  readonly kernelId: string;
+  /** True when the kernel function returned within the terminate timeout; false when force-stopped. */
+  readonly graceful: boolean;
+  /** The state the kernel was in when terminate was called. */
+  readonly previousState: string;
+  /** Input messages still queued (never processed), in the order they would have been served. */
+  readonly unprocessedInputs: readonly Message[];
+  /** Output messages nobody received, in queue order. */
+  readonly undeliveredOutputs: readonly Message[];
+  /** The error the kernel failed with, if it failed. */
+  readonly error?: unknown;
+}
