@@ -73,6 +73,11 @@ export class Mailbox<T> {
   #takerError: Error | undefined;
   /** Set once the mailbox is closed: offers fail; takers drain what is left, then fail. */
   #closedError: Error | undefined;
+  /**
+   * Called with the number of items each time items leave to a taker (not by drain or eviction).
+   * The single consumer of an input mailbox uses it to time processing without a promise hop.
+   */
+  onTaken: ((count: number) => void) | undefined = undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #timerDeadline = Infinity;
   /** Waiters with a finite deadline; the timer only keeps the process alive while there are some. */
@@ -175,7 +180,9 @@ export class Mailbox<T> {
   takeNow(): T | undefined {
     if (!this.#takeable || this.#takerError !== undefined) return undefined;
     const item = this.#buckets.poll();
-    if (item !== undefined && this.#putters.length !== 0) this.#admitPutter();
+    if (item === undefined) return undefined;
+    if (this.#putters.length !== 0) this.#admitPutter();
+    this.onTaken?.(1);
     return item;
   }
 
@@ -218,7 +225,13 @@ export class Mailbox<T> {
 
   #handTo(taker: Waiter, item: T): void {
     this.#settle(taker);
-    taker.resolve(taker.batch === 0 ? item : this.#fillBatch([item], taker.batch));
+    if (taker.batch === 0) {
+      this.onTaken?.(1);
+      taker.resolve(item);
+    } else {
+      this.onTaken?.(1);
+      taker.resolve(this.#fillBatch([item], taker.batch));
+    }
   }
 
   #admitPutter(): void {

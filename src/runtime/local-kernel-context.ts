@@ -7,6 +7,11 @@ import type { KernelPort } from './kernel-port.js';
 import { KernelTerminatingError } from './errors.js';
 import type { KernelState } from './kernel-state.js';
 
+function undefinedOnTimeout(error: unknown): undefined {
+  if (error instanceof TimeoutError) return undefined;
+  throw error;
+}
+
 function isStopping(state: KernelState): boolean {
   return state === 'terminating' || state === 'terminated' || state === 'failed';
 }
@@ -23,6 +28,14 @@ export class LocalKernelContext<In extends Message, Out extends Message> impleme
 
   constructor(port: KernelPort<In, Out>) {
     this.#port = port;
+    port.input.onTaken = port.timing
+      ? (count) => {
+          if (this.#inFlight === 0) this.#takenAt = performance.now();
+          this.#inFlight += count;
+        }
+      : (count) => {
+          this.#inFlight += count;
+        };
   }
 
   get kernelId(): string {
@@ -52,22 +65,15 @@ export class LocalKernelContext<In extends Message, Out extends Message> impleme
   receive(options?: WaitOptions): Promise<In> {
     this.finish();
     if (this.shouldTerminate) return this.#refuseLater();
-    const item = this.#port.input.takeNow();
-    if (item !== undefined) {
-      this.#taken(1);
-      return Promise.resolve(item);
-    }
-    return this.#port.input.take(options).then((message) => {
-      this.#taken(1);
-      return message;
-    });
+    return this.#port.input.take(options);
   }
 
   tryReceive(options?: WaitOptions): Promise<In | undefined> {
-    return this.receive(options).catch((error: unknown) => {
-      if (error instanceof TimeoutError) return undefined;
-      throw error;
-    });
+    this.finish();
+    if (this.shouldTerminate) return Promise.resolve(undefined);
+    const item = this.#port.input.takeNow();
+    if (item !== undefined) return Promise.resolve(item);
+    return this.#port.input.take(options).then(undefined, undefinedOnTimeout);
   }
 
   receiveBatch(max: number, options?: WaitOptions): Promise<In[]> {
@@ -76,10 +82,7 @@ export class LocalKernelContext<In extends Message, Out extends Message> impleme
     }
     this.finish();
     if (this.shouldTerminate) return this.#refuseLater();
-    return this.#port.input.takeBatch(max, options).then((batch) => {
-      this.#taken(batch.length);
-      return batch;
-    });
+    return this.#port.input.takeBatch(max, options);
   }
 
   send(message: Out, options?: WaitOptions): Promise<void> {
@@ -107,8 +110,12 @@ export class LocalKernelContext<In extends Message, Out extends Message> impleme
   finish(): void {
     if (this.#inFlight === 0) return;
     const port = this.#port;
-    if (port.timing) port.telemetry.recordProcessed(this.#inFlight, performance.now() - this.#takenAt);
-    else port.telemetry.processed += this.#inFlight;
+    if (port.timing) {
+      const now = performance.now();
+      port.telemetry.recordProcessed(this.#inFlight, now - this.#takenAt, now);
+    } else {
+      port.telemetry.processed += this.#inFlight;
+    }
     this.#inFlight = 0;
   }
 
@@ -118,10 +125,5 @@ export class LocalKernelContext<In extends Message, Out extends Message> impleme
    */
   #refuseLater(): Promise<never> {
     return new Promise((_, reject) => setTimeout(() => reject(new KernelTerminatingError(this.kernelId)), 0));
-  }
-
-  #taken(count: number): void {
-    this.#inFlight = count;
-    if (this.#port.timing) this.#takenAt = performance.now();
   }
 }

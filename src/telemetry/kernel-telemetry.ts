@@ -57,12 +57,11 @@ export class KernelTelemetry {
     this.throughput = new ThroughputMeter({ clock });
   }
 
-  /** `count` messages finished after `elapsedMs` in total since they were taken. */
-  recordProcessed(count: number, elapsedMs: number): void {
+  /** `count` messages finished at `nowMs`, `elapsedMs` after they were taken. */
+  recordProcessed(count: number, elapsedMs: number, nowMs: number): void {
     this.processed += count;
-    const perMessageNs = (elapsedMs * 1e6) / count;
-    for (let index = 0; index < count; index++) this.latency.record(perMessageNs);
-    this.throughput.record(count);
+    this.latency.record((elapsedMs * 1e6) / count, count);
+    this.throughput.record(count, nowMs);
   }
 
   recordError(error: unknown): void {
