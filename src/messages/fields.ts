@@ -221,7 +221,7 @@ const typedArrayConstructors: Record<NumericKind, TypedArrayConstructorLike> = {
   u32: Uint32Array,
   i64: BigInt64Array,
   u64: BigUint64Array,
-} as unknown as Record<NumericKind, TypedArrayConstructorLike>;
+};
 
 const littleEndianHost = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
@@ -561,7 +561,7 @@ export const field = {
         check,
         encode: (value) => definition.encodeValue(value),
         decode: (raw, messageType, path) => definition.decodeValue(raw, messageType, path),
-        definition: definition as NestedDefinition,
+        definition: definition,
       },
       undefined,
     );

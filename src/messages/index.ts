@@ -44,3 +44,11 @@ export {
   MessageTooLargeError,
   MessageValidationError,
 } from './errors.js';
+export {
+  gpuLayout,
+  type GpuBufferTarget,
+  type GpuFieldLayout,
+  type GpuLayout,
+  type GpuLayoutOptions,
+  type GpuUnpackOptions,
+} from './gpu-layout.js';
