@@ -202,10 +202,10 @@ export class RingKernelRuntime implements AsyncDisposable {
    * `request` never show up here. Once the kernel failed or ended, what it had queued is still
    * handed out; then this rejects with the failure.
    */
-  receive(kernelId: string, options?: WaitOptions): Promise<Message> {
+  receive<Output extends Message = Message>(kernelId: string, options?: WaitOptions): Promise<Output> {
     const record = this.#kernels.get(kernelId);
     if (record === undefined) return Promise.reject(this.#notFound(kernelId));
-    return record.output.take(options);
+    return record.output.take(options) as Promise<Output>;
   }
 
   /** Takes every output message queued now without waiting. */

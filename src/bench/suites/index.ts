@@ -1,0 +1,11 @@
+import type { BenchSuite } from '../types.js';
+import { baselineSuite } from './baseline.js';
+import { runtimeSuite } from './runtime.js';
+import { telemetrySuite } from './telemetry.js';
+
+/**
+ * Every benchmark suite, in the order `npm run bench` runs and prints them. To add one, write
+ * `src/bench/suites/<name>.ts` exporting a `BenchSuite` whose results are named `<name>.…`, and
+ * list it here.
+ */
+export const benchSuites: readonly BenchSuite[] = [baselineSuite, runtimeSuite, telemetrySuite];
