@@ -6,6 +6,11 @@ export interface BenchResult {
   readonly value: number;
   /** Unit of `value`, e.g. `us`, `ns`, `msgs/s`, `GB/s`. */
   readonly unit: string;
+  /**
+   * The goal for this figure as shown in the results table, e.g. `<= 2 us` (optional; printed in a
+   * Target column, not written to the JSON file).
+   */
+  readonly target?: string;
 }
 
 /** What a suite may use while it runs. */
@@ -22,5 +27,10 @@ export interface BenchContext {
 export interface BenchSuite {
   readonly name: string;
   readonly description: string;
+  /**
+   * Prefixes of result names that do not start with `<name>.` (e.g. `['mailbox.']` for a suite that
+   * also reports `mailbox.offer_poll.ns`), so `npm run bench mailbox` knows which suite to run.
+   */
+  readonly resultPrefixes?: readonly string[];
   run(context: BenchContext): Promise<BenchResult[]>;
 }

@@ -1,6 +1,5 @@
 import type { BenchSuite } from '../types.js';
 import { baselineSuite } from './baseline.js';
-import { runtimeSuite } from './runtime.js';
 import { telemetrySuite } from './telemetry.js';
 
 /**
@@ -8,4 +7,4 @@ import { telemetrySuite } from './telemetry.js';
  * `src/bench/suites/<name>.ts` exporting a `BenchSuite` whose results are named `<name>.…`, and
  * list it here.
  */
-export const benchSuites: readonly BenchSuite[] = [baselineSuite, runtimeSuite, telemetrySuite];
+export const benchSuites: readonly BenchSuite[] = [baselineSuite, telemetrySuite];
