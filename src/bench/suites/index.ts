@@ -1,5 +1,6 @@
 import type { BenchSuite } from '../types.js';
 import { baselineSuite } from './baseline.js';
+import { runtimeSuite } from './runtime.js';
 import { telemetrySuite } from './telemetry.js';
 
 /**
@@ -7,4 +8,4 @@ import { telemetrySuite } from './telemetry.js';
  * `src/bench/suites/<name>.ts` exporting a `BenchSuite` whose results are named `<name>.…`, and
  * list it here.
  */
-export const benchSuites: readonly BenchSuite[] = [baselineSuite, telemetrySuite];
+export const benchSuites: readonly BenchSuite[] = [baselineSuite, runtimeSuite, telemetrySuite];
