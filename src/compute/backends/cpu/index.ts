@@ -1,0 +1,1 @@
+export { CpuBackend, cpuBackend } from './cpu-backend.js';

@@ -1,0 +1,77 @@
+/// <reference types="@webgpu/types" />
+/**
+ * Node adapter: loads Dawn through the optional `webgpu` npm package. It imports nothing from
+ * `node:` (the package is loaded lazily and only when asked for), so bundling the core for a
+ * browser stays possible; there `navigator.gpu` is used instead.
+ *
+ * Flags: `options.backend`, else env `RINGKERNEL_WEBGPU_BACKEND` (`vulkan`, `opengles`, `metal`,
+ * `d3d12`, or `default` for Dawn's own choice). Without either, machines marked
+ * `RINGKERNEL_GPU_MACHINE=1` try Dawn's default (Vulkan on Linux) first, others try Mesa's
+ * OpenGL ES software path first (adapter in `compatibility` mode, `EGL_PLATFORM=surfaceless`),
+ * then the other.
+ */
+import type { GpuCandidate } from './webgpu-backend.js';
+
+interface DawnModule {
+  create(flags: string[]): GPU;
+}
+
+interface ProcessLike {
+  env: Record<string, string | undefined>;
+}
+
+const instances = new Map<string, GPU>();
+
+function environment(): Record<string, string | undefined> {
+  return (globalThis as { process?: ProcessLike }).process?.env ?? {};
+}
+
+/** Options for {@link loadDawnCandidates}. */
+export interface DawnOptions {
+  /** Dawn backend: `vulkan`, `opengles`, `metal`, `d3d12`, `default`. Overrides `RINGKERNEL_WEBGPU_BACKEND`. */
+  readonly backend?: string;
+  /** Loads the `webgpu` module; injectable so tests can simulate its absence. */
+  readonly importModule?: () => Promise<unknown>;
+}
+
+function candidatesFor(backend: string): { flags: string[]; adapterOptions: GPURequestAdapterOptions }[] {
+  if (backend === 'default') return [{ flags: [], adapterOptions: { powerPreference: 'high-performance' } }];
+  // Dawn's GL backends only offer compatibility-mode adapters.
+  const adapterOptions: GPURequestAdapterOptions =
+    backend === 'opengles' || backend === 'opengl'
+      ? { featureLevel: 'compatibility' }
+      : { powerPreference: 'high-performance' };
+  return [{ flags: [`backend=${backend}`], adapterOptions }];
+}
+
+/** The GPU entry points to try, in order, through Dawn. Rejects if the `webgpu` package cannot be loaded. */
+export async function loadDawnCandidates(options: DawnOptions = {}): Promise<GpuCandidate[]> {
+  const env = environment();
+  let module: DawnModule;
+  try {
+    module = (await (options.importModule ?? (() => import('webgpu')))()) as DawnModule;
+  } catch (error) {
+    throw new Error(
+      `the optional 'webgpu' package (Dawn) could not be loaded (${error instanceof Error ? error.message : String(error)}); ` +
+        'install it with npm install webgpu',
+      { cause: error },
+    );
+  }
+  if (typeof module.create !== 'function') throw new Error("the 'webgpu' package has no create() export");
+  // Mesa's EGL needs a platform when there is no display; harmless elsewhere.
+  const processEnv = (globalThis as { process?: ProcessLike }).process?.env;
+  if (processEnv !== undefined) processEnv.EGL_PLATFORM ??= 'surfaceless';
+  const chosen = options.backend ?? env.RINGKERNEL_WEBGPU_BACKEND;
+  const plans =
+    chosen !== undefined && chosen !== ''
+      ? candidatesFor(chosen)
+      : env.RINGKERNEL_GPU_MACHINE === '1'
+        ? [...candidatesFor('default'), ...candidatesFor('opengles')]
+        : [...candidatesFor('opengles'), ...candidatesFor('default')];
+  return plans.map(({ flags, adapterOptions }) => {
+    const key = flags.join(' ');
+    let gpu = instances.get(key);
+    if (gpu === undefined) instances.set(key, (gpu = module.create(flags)));
+    return { gpu, adapterOptions, label: `dawn ${key === '' ? 'default' : key}` };
+  });
+}

@@ -1,0 +1,106 @@
+import type { DType, TypedArray } from '../dtype.js';
+import { defineKernel, type KernelDefinition } from '../kernel.js';
+
+/** A reduction operator. */
+export type ReduceOperation = 'sum' | 'min' | 'max';
+
+const FLOAT32_MAX = 3.4028234663852886e38;
+
+/** Identity of each operator per dtype; min/max of an empty input return it. */
+function identity(operation: ReduceOperation, dtype: DType): number {
+  if (operation === 'sum') return 0;
+  const sign = operation === 'min' ? 1 : -1;
+  switch (dtype) {
+    case 'int32':
+      return operation === 'min' ? 2147483647 : -2147483648;
+    case 'uint32':
+      return operation === 'min' ? 4294967295 : 0;
+    case 'float64':
+      return sign * Number.MAX_VALUE;
+    default:
+      return sign * FLOAT32_MAX;
+  }
+}
+
+function wgslIdentity(operation: ReduceOperation, type: string): string {
+  if (operation === 'sum') return `${type}(0)`;
+  if (type === 'i32') return operation === 'min' ? '2147483647i' : '(-2147483647i - 1i)';
+  if (type === 'u32') return operation === 'min' ? '4294967295u' : '0u';
+  return operation === 'min' ? '3.40282347e+38f' : '-3.40282347e+38f';
+}
+
+function reduceCpu(operation: ReduceOperation, dtype: DType, input: TypedArray): number {
+  let accumulator = identity(operation, dtype);
+  const n = input.length;
+  if (operation === 'sum') {
+    if (dtype === 'int32') for (let i = 0; i < n; i++) accumulator = (accumulator + input[i]!) | 0;
+    else if (dtype === 'uint32') for (let i = 0; i < n; i++) accumulator = (accumulator + input[i]!) >>> 0;
+    else for (let i = 0; i < n; i++) accumulator += input[i]!;
+  } else if (operation === 'min') {
+    for (let i = 0; i < n; i++) if (input[i]! < accumulator) accumulator = input[i]!;
+  } else {
+    for (let i = 0; i < n; i++) if (input[i]! > accumulator) accumulator = input[i]!;
+  }
+  return accumulator;
+}
+
+const REDUCE_WORKGROUP = 256;
+
+function reduceKernel(operation: ReduceOperation): KernelDefinition<'input' | 'output', never> {
+  const combine =
+    operation === 'sum'
+      ? (a: string, b: string) => `${a} + ${b}`
+      : (a: string, b: string) => `${operation}(${a}, ${b})`;
+  return defineKernel({
+    name: `reduce_${operation}`,
+    buffers: {
+      input: { access: 'read', dtypes: ['float32', 'float64', 'int32', 'uint32'], shape: ['n'] },
+      output: { access: 'write', sameDtypeAs: 'input', shape: [1] },
+    },
+    // One work-group strides over the whole input, then reduces in shared memory: a single
+    // dispatch, so results need no second pass (throughput is bounded by one compute unit).
+    workSize: () => [REDUCE_WORKGROUP],
+    cpu: ({ buffers: { input, output }, dtypes }) => {
+      output[0] = reduceCpu(operation, dtypes.input, input);
+    },
+    webgpu: {
+      workgroupSize: [REDUCE_WORKGROUP],
+      source: ({ types }) => {
+        const type = types.input;
+        return `
+var<workgroup> partial: array<${type}, ${REDUCE_WORKGROUP}>;
+@compute @workgroup_size(${REDUCE_WORKGROUP})
+fn main(@builtin(local_invocation_index) lane: u32) {
+  let n = arrayLength(&input);
+  var accumulator: ${type} = ${wgslIdentity(operation, type)};
+  for (var i = lane; i < n; i += ${REDUCE_WORKGROUP}u) { accumulator = ${combine('accumulator', 'input[i]')}; }
+  partial[lane] = accumulator;
+  workgroupBarrier();
+  for (var stride = ${REDUCE_WORKGROUP / 2}u; stride > 0u; stride = stride >> 1u) {
+    if (lane < stride) { partial[lane] = ${combine('partial[lane]', 'partial[lane + stride]')}; }
+    workgroupBarrier();
+  }
+  if (lane == 0u) { output[0] = partial[0]; }
+}`;
+      },
+    },
+  });
+}
+
+/**
+ * Reductions into a one-element `output`: `reduceSum`, `reduceMin`, `reduceMax`
+ * (float32, float64 on CPU, int32, uint32; integer sums wrap). Min/max of an empty input give
+ * the dtype's largest/smallest finite value.
+ *
+ * @example
+ * ```ts
+ * const total = compute.buffer([1], 'float32');
+ * await compute.run(reduceSum, { input: values, output: total });
+ * const [sum] = await total.toArray();
+ * ```
+ */
+export const reduceSum = reduceKernel('sum');
+/** See {@link reduceSum}. */
+export const reduceMin = reduceKernel('min');
+/** See {@link reduceSum}. */
+export const reduceMax = reduceKernel('max');
