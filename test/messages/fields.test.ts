@@ -5,7 +5,7 @@ import { defineMessage, field, MessageValidationError, type AnyField } from '../
 /** Builds a one-field message type and returns a function creating it from a value. */
 function single(spec: AnyField): (value: unknown) => Record<string, unknown> {
   const definition = defineMessage('Probe', { value: spec });
-  return (value) => definition.create({ value } as never) as unknown as Record<string, unknown>;
+  return (value) => definition.create({ value });
 }
 
 function rejects(spec: AnyField, value: unknown, expected: RegExp, fieldPath = 'value'): void {
