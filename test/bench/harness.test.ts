@@ -8,7 +8,7 @@ import { baselineSuite } from '../../src/bench/suites/baseline.js';
 
 const BASELINE_NAMES = [
   'baseline.timer.call_ns',
-  'baseline.timer.resolution_ns',
+  'baseline.timer.min_step_ns',
   'baseline.promise_echo.rtt.p50_us',
   'baseline.promise_echo.rtt.p99_us',
   'baseline.promise_echo.throughput.msgs_per_s',
