@@ -4,6 +4,7 @@ import type { WaitOptions } from '../queues/wait-options.js';
 import type { KernelTelemetry } from '../telemetry/kernel-telemetry.js';
 import type { BackpressureStrategy } from '../queues/backpressure.js';
 import type { KernelState } from './kernel-state.js';
+import type { Inspector } from './inspect.js';
 
 /**
  * The runtime's side of one launched kernel, handed to a {@link KernelDefinition}'s `start`.
@@ -19,6 +20,8 @@ export interface KernelPort<In extends Message = Message, Out extends Message = 
   /** Counters to update; timing is wanted only when `timing` is true. */
   readonly telemetry: KernelTelemetry;
   readonly timing: boolean;
+  /** Told of finished messages while `runtime.inspect` listens (check `watchingMessages` first). */
+  readonly inspector?: Inspector | undefined;
   /** Delivers an output message: to a waiting `request`, else into the output queue. */
   emit(message: Out, options?: WaitOptions): Promise<void>;
   /** Resolves when the kernel is active or terminating. */

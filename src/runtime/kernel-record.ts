@@ -5,6 +5,7 @@ import { Mailbox } from '../queues/mailbox.js';
 import { deadlineOf, type WaitOptions } from '../queues/wait-options.js';
 import { KernelTelemetry } from '../telemetry/kernel-telemetry.js';
 import type { RuntimeEvents } from './events.js';
+import type { Inspector } from './inspect.js';
 import type { KernelExecution, KernelOptions, KernelPort } from './kernel-port.js';
 import type { KernelState } from './kernel-state.js';
 import type { TerminationReport } from './termination-report.js';
@@ -33,6 +34,7 @@ export class KernelRecord implements KernelPort {
   readonly output: Mailbox<Message>;
   readonly telemetry: KernelTelemetry;
   readonly timing: boolean;
+  readonly inspector: Inspector | undefined;
   readonly pending = new Map<string, PendingRequest>();
   readonly #abort = new AbortController();
   readonly #events: RuntimeEvents;
@@ -43,8 +45,15 @@ export class KernelRecord implements KernelPort {
   failure: unknown;
   termination: Promise<TerminationReport> | undefined;
 
-  constructor(kernelId: string, options: KernelOptions, events: RuntimeEvents, timing: boolean) {
+  constructor(
+    kernelId: string,
+    options: KernelOptions,
+    events: RuntimeEvents,
+    timing: boolean,
+    inspector?: Inspector,
+  ) {
     this.kernelId = kernelId;
+    this.inspector = inspector;
     this.options = options;
     this.#events = events;
     this.timing = timing;
@@ -134,11 +143,13 @@ export class KernelRecord implements KernelPort {
         const request = this.pending.get(correlationId);
         if (request !== undefined) {
           this.pending.delete(correlationId);
+          if (this.inspector?.watchingMessages === true) this.inspector.sent(this.kernelId, message, true);
           request.resolve(message);
           return RESOLVED;
         }
       }
     }
+    if (this.inspector?.watchingMessages === true) this.inspector.sent(this.kernelId, message, false);
     return this.output.offer(message, options);
   }
 

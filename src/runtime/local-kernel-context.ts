@@ -110,12 +110,16 @@ export class LocalKernelContext<In extends Message, Out extends Message> impleme
   finish(): void {
     if (this.#inFlight === 0) return;
     const port = this.#port;
+    let elapsedMs: number | undefined;
     if (port.timing) {
       const now = performance.now();
-      port.telemetry.recordProcessed(this.#inFlight, now - this.#takenAt, now);
+      elapsedMs = now - this.#takenAt;
+      port.telemetry.recordProcessed(this.#inFlight, elapsedMs, now);
     } else {
       port.telemetry.processed += this.#inFlight;
     }
+    if (port.inspector?.watchingMessages === true)
+      port.inspector.processed(port.kernelId, this.#inFlight, elapsedMs);
     this.#inFlight = 0;
   }
 

@@ -14,6 +14,7 @@ import {
   KernelTerminatingError,
 } from './errors.js';
 import { RuntimeEvents, type RuntimeEventName, type RuntimeListener } from './events.js';
+import { Inspector, type InspectOptions, type InspectionListener } from './inspect.js';
 import type { KernelDefinition } from './kernel-port.js';
 import { KernelRecord, type PendingRequest } from './kernel-record.js';
 import { allowedFrom, type KernelOperation, type KernelState } from './kernel-state.js';
@@ -55,6 +56,7 @@ export class RingKernelRuntime implements AsyncDisposable {
   readonly #kernels = new Map<string, KernelRecord>();
   readonly #definitions = new Map<string, KernelDefinition<never, never>>();
   readonly #events = new RuntimeEvents();
+  readonly #inspector = new Inspector(this.#events);
   readonly #timing: boolean;
   readonly #createdAt = performance.now();
 
@@ -90,6 +92,20 @@ export class RingKernelRuntime implements AsyncDisposable {
   }
 
   /**
+   * Reports typed inspection events (lifecycle, messages received/sent/processed, drops,
+   * rejections, errors, terminations) to `listener`; returns a function that stops it. Per-message
+   * events can be sampled (`{ sample: 100 }`: every 100th); with no inspector they cost nothing.
+   *
+   * @example
+   * ```ts
+   * const stop = runtime.inspect((event) => console.log(event.type, event.kernelId), { sample: 10 });
+   * ```
+   */
+  inspect(listener: InspectionListener, options?: InspectOptions): () => void {
+    return this.#inspector.add(listener, options);
+  }
+
+  /**
    * Phase one: allocates the kernel's queues and starts its code, which waits for `activate`
    * before it is handed any message. Messages may be sent right away; they queue up.
    */
@@ -107,7 +123,7 @@ export class RingKernelRuntime implements AsyncDisposable {
       );
     }
     if (this.#kernels.has(kernelId)) throw new KernelAlreadyExistsError(kernelId);
-    const record = new KernelRecord(kernelId, found.options, this.#events, this.#timing);
+    const record = new KernelRecord(kernelId, found.options, this.#events, this.#timing, this.#inspector);
     this.#kernels.set(kernelId, record);
     this.#events.emit('stateChange', { kernelId, from: undefined, to: 'launched' });
     try {
@@ -181,6 +197,7 @@ export class RingKernelRuntime implements AsyncDisposable {
     }
     if ((message.priority & 255) !== message.priority) return Promise.reject(this.#priorityError(message));
     record.telemetry.received++;
+    if (this.#inspector.watchingMessages) this.#inspector.received(kernelId, message);
     const offered = record.input.offer(message, options);
     return offered === RESOLVED
       ? offered
