@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { benchSuites, runBenchCommand, runBenchmarks, type BenchProgress } from '../../src/bench/index.js';
@@ -84,6 +84,7 @@ test('the bench command writes exactly { machine, results: [{ name, value, unit 
       stderr,
     });
     assert.equal(exitCode, 0, stderr.text());
+    assert.deepEqual(await readdir(join(folder, 'nested')), ['latest.json'], 'no temporary file left behind');
     const written = JSON.parse(await readFile(jsonPath, 'utf8')) as Record<string, unknown>;
     assert.deepEqual(Object.keys(written), ['machine', 'results']);
     assert.deepEqual(Object.keys(written.machine as object).sort(), [
