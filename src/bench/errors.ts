@@ -9,7 +9,7 @@ export class UnknownBenchmarkError extends RingKernelError {
     super(
       'BENCH_UNKNOWN_NAME',
       `no benchmark suite matches ${unknownNames.map((name) => `'${name}'`).join(', ')}; ` +
-        `pass a suite name (${suiteNames.join(', ')}) or a result-name prefix such as '${suiteNames[0] ?? 'suite'}.rtt'`,
+        `pass a suite name (${suiteNames.join(', ')}) or a result-name prefix under one ('<suite>.<result...>')`,
     );
     this.unknownNames = unknownNames;
   }
