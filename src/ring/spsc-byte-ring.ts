@@ -529,7 +529,14 @@ export class SpscByteRing {
       }
       const position = readIndex & this.mask;
       if (this.words[position >> 2] !== PADDING_MARKER) break;
+      const holdsNothing = readIndex === this.publishedHead;
       readIndex = (readIndex + this.capacity - position) | 0;
+      if (holdsNothing) {
+        // The producer may be waiting for exactly this space (a reservation at the start of the
+        // ring), and a consumer that finds the ring empty has nothing else to release.
+        this.readIndex = readIndex;
+        this.releaseRead();
+      }
     }
     this.readIndex = readIndex;
     return readIndex;

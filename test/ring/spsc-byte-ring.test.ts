@@ -204,6 +204,15 @@ describe('SpscByteRing frames', () => {
     consumer.releaseRead();
   });
 
+  test('padding skipped by a consumer that finds the ring empty goes back to the producer at once', () => {
+    const { producer, consumer } = ringPair(64);
+    producer.tryWrite(new Uint8Array(40)); // positions 0..43
+    consumer.tryRead(new Uint8Array(40));
+    assert.equal(producer.reserve(48), -1, 'padding 44..63 is written, the frame needs the whole ring');
+    assert.equal(consumer.acquireRead(), RING_EMPTY);
+    assert.equal(producer.reserve(48), 4, 'no releaseRead needed: nothing was held');
+  });
+
   test('reserve returns -1 without room; commit needs a reservation of at least that length', () => {
     const { producer } = ringPair(32);
     assert.equal(producer.reserve(29), -1);
