@@ -20,7 +20,8 @@ interface ProcessLike {
   env: Record<string, string | undefined>;
 }
 
-const instances = new Map<string, GPU>();
+/** One GPU instance per module and flag set: Dawn instances are costly and hold native threads. */
+const instancesByModule = new WeakMap<object, Map<string, GPU>>();
 
 function environment(): Record<string, string | undefined> {
   return (globalThis as { process?: ProcessLike }).process?.env ?? {};
@@ -68,10 +69,13 @@ export async function loadDawnCandidates(options: DawnOptions = {}): Promise<Gpu
       : env.RINGKERNEL_GPU_MACHINE === '1'
         ? [...candidatesFor('default'), ...candidatesFor('opengles')]
         : [...candidatesFor('opengles'), ...candidatesFor('default')];
+  let instances = instancesByModule.get(module);
+  if (instances === undefined) instancesByModule.set(module, (instances = new Map()));
+  const cache = instances;
   return plans.map(({ flags, adapterOptions }) => {
     const key = flags.join(' ');
-    let gpu = instances.get(key);
-    if (gpu === undefined) instances.set(key, (gpu = module.create(flags)));
+    let gpu = cache.get(key);
+    if (gpu === undefined) cache.set(key, (gpu = module.create(flags)));
     return { gpu, adapterOptions, label: `dawn ${key === '' ? 'default' : key}` };
   });
 }
