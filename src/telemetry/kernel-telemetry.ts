@@ -30,6 +30,34 @@ export interface KernelTelemetrySnapshot {
   /** Messages processed per second since launch. */
   readonly lifetimeThroughputPerSecond: number;
   readonly uptimeMs: number;
+  /** Batches run on a compute device; present once a device-resident kernel has run one. */
+  readonly device?: DeviceTelemetrySnapshot;
+}
+
+/** What a device-resident kernel (`gpuRingKernel`, PageRank, ...) did on its compute backend. */
+export interface DeviceTelemetrySnapshot {
+  /** Backend kind, e.g. `cpu` or `webgpu`. */
+  readonly backend: string;
+  readonly batches: number;
+  /** Messages per batch, averaged over all batches. */
+  readonly meanBatchSize: number;
+  readonly largestBatch: number;
+  /** Time per batch on the device, from submitting the work until its results are readable. */
+  readonly batchTime: LatencySnapshot;
+  /** Bytes copied to the device (packed inputs, uploads) and back (results, readbacks). */
+  readonly bytesToDevice: number;
+  readonly bytesFromDevice: number;
+}
+
+/** Device counters, created by the first recorded batch so host-only kernels carry none. */
+class DeviceCounters {
+  batches = 0;
+  messages = 0;
+  largestBatch = 0;
+  bytesToDevice = 0;
+  bytesFromDevice = 0;
+  readonly batchTime = new LatencyHistogram();
+  constructor(readonly backend: string) {}
 }
 
 /**
@@ -46,6 +74,7 @@ export class KernelTelemetry {
   errors = 0;
   restarts = 0;
   lastError: KernelTelemetrySnapshot['lastError'] = undefined;
+  #device: DeviceCounters | undefined = undefined;
   readonly latency = new LatencyHistogram();
   readonly throughput: ThroughputMeter;
   readonly #launchedAt: number;
@@ -62,6 +91,26 @@ export class KernelTelemetry {
     this.processed += count;
     this.latency.record((elapsedMs * 1e6) / count, count);
     this.throughput.record(count, nowMs);
+  }
+
+  /**
+   * One batch of `size` messages ran on `backend`'s device in `deviceMs`, moving the given bytes.
+   * Messages are counted as processed separately (`recordProcessed`).
+   */
+  recordDeviceBatch(
+    backend: string,
+    size: number,
+    deviceMs: number,
+    bytesToDevice: number,
+    bytesFromDevice: number,
+  ): void {
+    const device = (this.#device ??= new DeviceCounters(backend));
+    device.batches++;
+    device.messages += size;
+    if (size > device.largestBatch) device.largestBatch = size;
+    device.bytesToDevice += bytesToDevice;
+    device.bytesFromDevice += bytesFromDevice;
+    device.batchTime.record(Math.max(0, deviceMs * 1e6));
   }
 
   recordError(error: unknown): void {
@@ -103,8 +152,21 @@ export class KernelTelemetry {
       throughputPerSecond: this.throughput.rate(now),
       lifetimeThroughputPerSecond: this.throughput.lifetimeRate(now),
       uptimeMs: now - this.#launchedAt,
+      ...(this.#device === undefined ? {} : { device: deviceSnapshot(this.#device) }),
     };
   }
+}
+
+function deviceSnapshot(device: DeviceCounters): DeviceTelemetrySnapshot {
+  return {
+    backend: device.backend,
+    batches: device.batches,
+    meanBatchSize: device.batches === 0 ? 0 : device.messages / device.batches,
+    largestBatch: device.largestBatch,
+    batchTime: device.batchTime.snapshot(),
+    bytesToDevice: device.bytesToDevice,
+    bytesFromDevice: device.bytesFromDevice,
+  };
 }
 
 /** Totals over every kernel of a runtime. */
