@@ -1,0 +1,8 @@
+import type { KernelContext } from '../../../src/runtime/index.js';
+import { Outcome, type Work } from '../messages.js';
+
+/** Answers one message and returns on its own, without being terminated. */
+export default async function returns(ctx: KernelContext<Work, Outcome>): Promise<void> {
+  const work = await ctx.receive();
+  await ctx.send(Outcome.reply(work, { kind: 'reply', seq: work.seq }));
+}
