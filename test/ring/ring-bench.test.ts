@@ -1,0 +1,28 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ringSuite } from '../../src/bench/suites/ring.js';
+
+test('the ring bench suite runs end to end in quick mode and reports every figure', async () => {
+  const lines: string[] = [];
+  let lastProgress = 0;
+  const results = await ringSuite.run({
+    quick: true,
+    progress: (fraction) => (lastProgress = fraction),
+    log: (line) => lines.push(line),
+  });
+  assert.deepEqual(
+    results.map((result) => result.name),
+    [
+      'ring.frames_per_s',
+      'ring.unbatched.frames_per_s',
+      'ring.rtt.p50_us',
+      'ring.rtt.p99_us',
+      'baseline.messageport.rtt.p50_us',
+      'baseline.messageport.rtt.p99_us',
+      'baseline.messageport.throughput.msgs_per_s',
+    ],
+  );
+  for (const result of results) assert.ok(Number.isFinite(result.value) && result.value > 0, result.name);
+  assert.equal(lastProgress, 1);
+  assert.ok(lines.some((line) => line.startsWith('ring frames/s per run')));
+});
