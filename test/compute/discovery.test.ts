@@ -21,7 +21,11 @@ const dawnMissing = webgpuBackend({
 const noAdapter = webgpuBackend({
   loadGPU: () =>
     Promise.resolve([
-      { gpu: { requestAdapter: () => Promise.resolve(null) } as unknown as GPU, adapterOptions: {}, label: 'fake gpu' },
+      {
+        gpu: { requestAdapter: () => Promise.resolve(null) } as unknown as GPU,
+        adapterOptions: {},
+        label: 'fake gpu',
+      },
     ] satisfies GpuCandidate[]),
 });
 const adapterThrows = webgpuBackend({
@@ -87,12 +91,15 @@ test("getAccelerator('webgpu') without Dawn resolves to an unavailable entry wit
 });
 
 test('createBackend: a named unavailable backend throws BackendUnavailableError, auto falls back', async () => {
-  await assert.rejects(createBackend({ backend: 'webgpu', factories: [noAdapter, cpuBackend()] }), (error) => {
-    assert.ok(error instanceof BackendUnavailableError);
-    assert.equal(error.code, 'BACKEND_UNAVAILABLE');
-    assert.match(error.message, /no WebGPU adapter/);
-    return true;
-  });
+  await assert.rejects(
+    createBackend({ backend: 'webgpu', factories: [noAdapter, cpuBackend()] }),
+    (error) => {
+      assert.ok(error instanceof BackendUnavailableError);
+      assert.equal(error.code, 'BACKEND_UNAVAILABLE');
+      assert.match(error.message, /no WebGPU adapter/);
+      return true;
+    },
+  );
   const backend = await createBackend({ backend: 'auto', factories: [noAdapter, cpuBackend()] });
   assert.equal(backend.kind, 'cpu');
   const compute = await createOrchestrator({ backend: 'auto', factories: [dawnMissing, cpuBackend()] });
@@ -114,7 +121,10 @@ test('the Dawn loader honours an explicit backend flag and sets EGL_PLATFORM', a
       return { requestAdapter: () => Promise.resolve(null) };
     },
   };
-  const candidates = await loadDawnCandidates({ backend: 'vulkan-test', importModule: () => Promise.resolve(fakeModule) });
+  const candidates = await loadDawnCandidates({
+    backend: 'vulkan-test',
+    importModule: () => Promise.resolve(fakeModule),
+  });
   assert.deepEqual(
     candidates.map((candidate) => candidate.label),
     ['dawn backend=vulkan-test'],
@@ -127,16 +137,20 @@ test('the Dawn loader honours an explicit backend flag and sets EGL_PLATFORM', a
 
 const { factory: webgpu, skipReason } = await probeWebgpu();
 
-test('default discovery lists the CPU and, here, a WebGPU adapter with limits', { skip: skipReason ?? false }, async () => {
-  const devices = await listAccelerators();
-  assert.equal(devices[0]?.backend, 'webgpu', 'WebGPU has the higher priority');
-  const gpu = devices.find((device) => device.backend === 'webgpu' && device.available);
-  assert.ok(gpu);
-  assert.ok(gpu.limits.maxWorkgroupsPerDimension >= 65535);
-  assert.ok(gpu.limits.maxStorageBufferBindingSize >= 128 * 1024 * 1024);
-  assert.ok(gpu.name.length > 0);
-  assert.ok(devices.some((device) => device.backend === 'cpu' && device.available));
-  const chosen = await getAccelerator();
-  assert.equal(chosen.backend, 'webgpu');
-  assert.ok(webgpu);
-});
+test(
+  'default discovery lists the CPU and, here, a WebGPU adapter with limits',
+  { skip: skipReason ?? false },
+  async () => {
+    const devices = await listAccelerators();
+    assert.equal(devices[0]?.backend, 'webgpu', 'WebGPU has the higher priority');
+    const gpu = devices.find((device) => device.backend === 'webgpu' && device.available);
+    assert.ok(gpu);
+    assert.ok(gpu.limits.maxWorkgroupsPerDimension >= 65535);
+    assert.ok(gpu.limits.maxStorageBufferBindingSize >= 128 * 1024 * 1024);
+    assert.ok(gpu.name.length > 0);
+    assert.ok(devices.some((device) => device.backend === 'cpu' && device.available));
+    const chosen = await getAccelerator();
+    assert.equal(chosen.backend, 'webgpu');
+    assert.ok(webgpu);
+  },
+);

@@ -12,7 +12,10 @@ import {
  * The WebGPU factory used by the tests, or why it cannot run here. With CI=true a missing
  * adapter is a failure (the GPU tests must run in CI), never a skip.
  */
-export async function probeWebgpu(): Promise<{ factory: BackendFactory | undefined; skipReason: string | undefined }> {
+export async function probeWebgpu(): Promise<{
+  factory: BackendFactory | undefined;
+  skipReason: string | undefined;
+}> {
   const factory = webgpuBackend();
   const [info] = await factory.discover();
   if (info?.available === true) return { factory, skipReason: undefined };

@@ -38,11 +38,20 @@ function assertArgumentError(parameter: string, pattern: RegExp): (error: unknow
 
 test('defineKernel rejects definitions that cannot work', () => {
   const base = { name: 'k', workSize: () => [1], cpu: () => undefined };
-  assert.throws(() => defineKernel({ ...base, name: '', buffers: { x: { access: 'read' } } }), InvalidArgumentError);
+  assert.throws(
+    () => defineKernel({ ...base, name: '', buffers: { x: { access: 'read' } } }),
+    InvalidArgumentError,
+  );
   assert.throws(() => defineKernel({ ...base, buffers: {} }), /at least one buffer/);
-  assert.throws(() => defineKernel({ ...base, buffers: { 'bad-name': { access: 'read' } } }), /WGSL identifier/);
+  assert.throws(
+    () => defineKernel({ ...base, buffers: { 'bad-name': { access: 'read' } } }),
+    /WGSL identifier/,
+  );
   assert.throws(() => defineKernel({ ...base, buffers: { scalars: { access: 'read' } } }), /WGSL identifier/);
-  assert.throws(() => defineKernel({ ...base, buffers: { x: { access: 'read', sameDtypeAs: 'y' } } }), /unknown buffer 'y'/);
+  assert.throws(
+    () => defineKernel({ ...base, buffers: { x: { access: 'read', sameDtypeAs: 'y' } } }),
+    /unknown buffer 'y'/,
+  );
   assert.throws(
     () => defineKernel({ name: 'k', workSize: () => [1], buffers: { x: { access: 'read' } } }),
     /cpu or a webgpu implementation/,
@@ -54,8 +63,14 @@ test('validation: wrong dtype, mismatched dtypes, wrong rank and shape mismatch'
   const f32 = cpu.buffer([4], 'float32');
   const i32 = cpu.buffer([4], 'int32');
   const u8 = cpu.buffer([4], 'uint8');
-  await assert.rejects(cpu.run(vectorAdd, { a: u8, b: u8, out: u8 }), assertArgumentError('a', /dtype uint8 is not accepted; use one of float32, float64, int32, uint32/));
-  await assert.rejects(cpu.run(vectorAdd, { a: f32, b: i32, out: f32 }), assertArgumentError('b', /dtype int32 must equal the dtype of 'a' \(float32\)/));
+  await assert.rejects(
+    cpu.run(vectorAdd, { a: u8, b: u8, out: u8 }),
+    assertArgumentError('a', /dtype uint8 is not accepted; use one of float32, float64, int32, uint32/),
+  );
+  await assert.rejects(
+    cpu.run(vectorAdd, { a: f32, b: i32, out: f32 }),
+    assertArgumentError('b', /dtype int32 must equal the dtype of 'a' \(float32\)/),
+  );
   await assert.rejects(
     cpu.run(vectorAdd, { a: f32, b: f32, out: cpu.buffer([2, 2], 'float32') }),
     assertArgumentError('out', /shape \[2, 2\] must have 1 dimension/),
@@ -86,11 +101,21 @@ test('validation: not a buffer, unknown parameter, scalars missing or out of ran
     assertArgumentError('x', /expected a UnifiedBuffer, got Float32Array\(4\)/),
   );
   await assert.rejects(
-    cpu.run(vectorScale, { x, out, alpha: 1, beta: 2 } as Parameters<typeof cpu.run>[1]),
+    cpu.run(vectorScale, { x, out, alpha: 1, beta: 2 } as unknown as {
+      x: UnifiedBuffer;
+      out: UnifiedBuffer;
+      alpha: number;
+    }),
     assertArgumentError('beta', /unknown parameter; 'vector_scale' takes x, out, alpha/),
   );
-  await assert.rejects(cpu.run(vectorScale, { x, out }), assertArgumentError('alpha', /missing scalar argument \(f32\)/));
-  await assert.rejects(cpu.run(vectorScale, { x, out, alpha: Number.NaN }), assertArgumentError('alpha', /finite number/));
+  await assert.rejects(
+    cpu.run(vectorScale, { x, out }),
+    assertArgumentError('alpha', /missing scalar argument \(f32\)/),
+  );
+  await assert.rejects(
+    cpu.run(vectorScale, { x, out, alpha: Number.NaN }),
+    assertArgumentError('alpha', /finite number/),
+  );
   await assert.rejects(
     cpu.run(matmul, { a: cpu.buffer([1, 1]), b: cpu.buffer([1, 1]), out: cpu.buffer([1, 1]), k: 1.5 }),
     assertArgumentError('k', /integer in 0\.\.4294967295 \(u32\), got 1.5/),
@@ -173,8 +198,15 @@ test('CompileCache: hit on the second use, keyed by source, options and device; 
   assert.equal(await cache.getOrCompile({ ...key, source: 'fn main() { }' }, compile), 4);
   assert.deepEqual(cache.stats(), { hits: 1, misses: 4, failures: 0, entries: 4 });
   const broken = { ...key, source: 'broken' };
-  await assert.rejects(cache.getOrCompile(broken, () => Promise.reject(new Error('syntax'))), /syntax/);
-  assert.equal(await cache.getOrCompile(broken, compile), 5, 'a failed compile is retried, not served from cache');
+  await assert.rejects(
+    cache.getOrCompile(broken, () => Promise.reject(new Error('syntax'))),
+    /syntax/,
+  );
+  assert.equal(
+    await cache.getOrCompile(broken, compile),
+    5,
+    'a failed compile is retried, not served from cache',
+  );
   assert.equal(cache.stats().failures, 1);
   cache.clear('gpu#2');
   assert.equal(cache.stats().entries, 4);
@@ -185,29 +217,37 @@ test('CompileCache: hit on the second use, keyed by source, options and device; 
 const { factory: webgpu, skipReason } = await probeWebgpu();
 const gpuOptions = { skip: skipReason ?? false };
 
-test('webgpu: the compile cache hits on second use and misses per dtype and expression', gpuOptions, async () => {
-  assert.ok(webgpu);
-  const cache = new CompileCache();
-  const gpu = await createOrchestrator({ backend: webgpu, compileCache: cache });
-  try {
-    const a = gpu.buffer([8], 'float32', [1, 2, 3, 4, 5, 6, 7, 8]);
-    const out = gpu.buffer([8], 'float32');
-    await gpu.run(vectorAdd, { a, b: a, out });
-    assert.deepEqual(cache.stats(), { hits: 0, misses: 1, failures: 0, entries: 1 });
-    await gpu.run(vectorAdd, { a: out, b: a, out: gpu.buffer([8]) });
-    assert.equal(cache.stats().hits, 1);
-    const ints = gpu.buffer([8], 'int32', [1, 2, 3, 4, 5, 6, 7, 8]);
-    await gpu.run(vectorAdd, { a: ints, b: ints, out: gpu.buffer([8], 'int32') });
-    assert.equal(cache.stats().misses, 2, 'an int32 specialisation compiles separately');
-    await gpu.run(mapKernel({ wgsl: 'x + 1.0', cpu: (x) => x + 1 }), { input: a, output: out });
-    await gpu.run(mapKernel({ wgsl: 'x + 1.0', cpu: (x) => x + 1 }), { input: a, output: out });
-    await gpu.run(mapKernel({ wgsl: 'x + 2.0', cpu: (x) => x + 2 }), { input: a, output: out });
-    assert.equal(cache.stats().misses, 4, 'same expression: cached even from a new definition; a new one compiles');
-    assert.deepEqual([...(await out.toArray())], [3, 4, 5, 6, 7, 8, 9, 10]);
-  } finally {
-    gpu.dispose();
-  }
-});
+test(
+  'webgpu: the compile cache hits on second use and misses per dtype and expression',
+  gpuOptions,
+  async () => {
+    assert.ok(webgpu);
+    const cache = new CompileCache();
+    const gpu = await createOrchestrator({ backend: webgpu, compileCache: cache });
+    try {
+      const a = gpu.buffer([8], 'float32', [1, 2, 3, 4, 5, 6, 7, 8]);
+      const out = gpu.buffer([8], 'float32');
+      await gpu.run(vectorAdd, { a, b: a, out });
+      assert.deepEqual(cache.stats(), { hits: 0, misses: 1, failures: 0, entries: 1 });
+      await gpu.run(vectorAdd, { a: out, b: a, out: gpu.buffer([8]) });
+      assert.equal(cache.stats().hits, 1);
+      const ints = gpu.buffer([8], 'int32', [1, 2, 3, 4, 5, 6, 7, 8]);
+      await gpu.run(vectorAdd, { a: ints, b: ints, out: gpu.buffer([8], 'int32') });
+      assert.equal(cache.stats().misses, 2, 'an int32 specialisation compiles separately');
+      await gpu.run(mapKernel({ wgsl: 'x + 1.0', cpu: (x) => x + 1 }), { input: a, output: out });
+      await gpu.run(mapKernel({ wgsl: 'x + 1.0', cpu: (x) => x + 1 }), { input: a, output: out });
+      await gpu.run(mapKernel({ wgsl: 'x + 2.0', cpu: (x) => x + 2 }), { input: a, output: out });
+      assert.equal(
+        cache.stats().misses,
+        4,
+        'same expression: cached even from a new definition; a new one compiles',
+      );
+      assert.deepEqual([...(await out.toArray())], [3, 4, 5, 6, 7, 8, 9, 10]);
+    } finally {
+      gpu.dispose();
+    }
+  },
+);
 
 test('webgpu: WGSL errors are KernelCompilationErrors with diagnostics', gpuOptions, async () => {
   assert.ok(webgpu);
@@ -218,7 +258,10 @@ test('webgpu: WGSL errors are KernelCompilationErrors with diagnostics', gpuOpti
     await assert.rejects(gpu.run(broken, { input, output: gpu.buffer([4]) }), (error: unknown) => {
       assert.ok(error instanceof KernelCompilationError);
       assert.equal(error.code, 'KERNEL_COMPILATION');
-      assert.match(error.message, /kernel 'broken' failed to compile for webgpu#\d+: \d+:\d+ .*undefined_thing/);
+      assert.match(
+        error.message,
+        /kernel 'broken' failed to compile for webgpu#\d+: \d+:\d+ .*undefined_thing/,
+      );
       return true;
     });
     assert.equal(gpu.compileCache.stats().failures, 1);
@@ -231,68 +274,85 @@ test('webgpu: WGSL errors are KernelCompilationErrors with diagnostics', gpuOpti
   }
 });
 
-test('webgpu: wrong-backend buffers, float64, aliasing and misaligned views are refused', gpuOptions, async () => {
-  assert.ok(webgpu);
-  const gpu = await createOrchestrator({ backend: webgpu });
-  try {
-    const cpuBuffer = cpu.buffer([4]);
-    await assert.rejects(
-      gpu.run(vectorScale, { x: cpuBuffer, out: gpu.buffer([4]), alpha: 1 }),
-      assertArgumentError('x', /belongs to backend cpu#\d+, not to this orchestrator's webgpu#\d+/),
-    );
-    await assert.rejects(
-      gpu.run(vectorScale, { x: new UnifiedBuffer([4]), out: gpu.buffer([4]), alpha: 1 }),
-      assertArgumentError('x', /no backend \(host-only\)/),
-    );
-    assert.throws(() => gpu.buffer([4], 'float64'), UnsupportedDtypeError);
-    const x = gpu.buffer([4], 'float32', [1, 2, 3, 4]);
-    await assert.rejects(gpu.run(vectorScale, { x, out: x, alpha: 2 }), assertArgumentError('out', /shares memory with 'x'/));
-    const big = gpu.buffer([256]);
-    const alignment = gpu.backend.limits.minStorageBufferOffsetAlignment;
-    if (alignment > 4) {
+test(
+  'webgpu: wrong-backend buffers, float64, aliasing and misaligned views are refused',
+  gpuOptions,
+  async () => {
+    assert.ok(webgpu);
+    const gpu = await createOrchestrator({ backend: webgpu });
+    try {
+      const cpuBuffer = cpu.buffer([4]);
       await assert.rejects(
-        gpu.run(vectorScale, { x: big.slice(1, 5), out: gpu.buffer([4]), alpha: 1 }),
-        assertArgumentError('x', /multiples of \d+ bytes/),
+        gpu.run(vectorScale, { x: cpuBuffer, out: gpu.buffer([4]), alpha: 1 }),
+        assertArgumentError('x', /belongs to backend cpu#\d+, not to this orchestrator's webgpu#\d+/),
       );
+      await assert.rejects(
+        gpu.run(vectorScale, { x: new UnifiedBuffer([4]), out: gpu.buffer([4]), alpha: 1 }),
+        assertArgumentError('x', /no backend \(host-only\)/),
+      );
+      assert.throws(() => gpu.buffer([4], 'float64'), UnsupportedDtypeError);
+      const x = gpu.buffer([4], 'float32', [1, 2, 3, 4]);
+      await assert.rejects(
+        gpu.run(vectorScale, { x, out: x, alpha: 2 }),
+        assertArgumentError('out', /shares memory with 'x'/),
+      );
+      const big = gpu.buffer([256]);
+      const alignment = gpu.backend.limits.minStorageBufferOffsetAlignment;
+      if (alignment > 4) {
+        await assert.rejects(
+          gpu.run(vectorScale, { x: big.slice(1, 5), out: gpu.buffer([4]), alpha: 1 }),
+          assertArgumentError('x', /multiples of \d+ bytes/),
+        );
+      }
+      const bytes = gpu.buffer([8], 'uint8');
+      await assert.rejects(
+        gpu.run(mapKernel({ wgsl: 'x', cpu: (x) => x, dtypes: ['uint8'] }), {
+          input: bytes,
+          output: gpu.buffer([8], 'uint8'),
+        }),
+        UnsupportedDtypeError,
+      );
+    } finally {
+      gpu.dispose();
     }
-    const bytes = gpu.buffer([8], 'uint8');
-    await assert.rejects(gpu.run(mapKernel({ wgsl: 'x', cpu: (x) => x, dtypes: ['uint8'] }), { input: bytes, output: gpu.buffer([8], 'uint8') }), UnsupportedDtypeError);
-  } finally {
-    gpu.dispose();
-  }
-});
+  },
+);
 
-test('webgpu: a 1-D launch over more than 65,535 work-groups is folded into 2-D and covers every item once', gpuOptions, async () => {
-  assert.ok(webgpu);
-  const gpu = await createOrchestrator({ backend: webgpu });
-  try {
-    const stamp = defineKernel({
-      name: 'stamp',
-      buffers: { out: { access: 'read-write', dtypes: ['uint32'], shape: ['n'] } },
-      workSize: (dims) => [dims.n ?? 0],
-      cpu: ({ buffers: { out } }) => {
-        for (let i = 0; i < out.length; i++) out[i] = out[i]! + i;
-      },
-      webgpu: {
-        workgroupSize: [1],
-        source: () => `
+test(
+  'webgpu: a 1-D launch over more than 65,535 work-groups is folded into 2-D and covers every item once',
+  gpuOptions,
+  async () => {
+    assert.ok(webgpu);
+    const gpu = await createOrchestrator({ backend: webgpu });
+    try {
+      const stamp = defineKernel({
+        name: 'stamp',
+        buffers: { out: { access: 'read-write', dtypes: ['uint32'], shape: ['n'] } },
+        workSize: (dims) => [dims.n ?? 0],
+        cpu: ({ buffers: { out } }) => {
+          for (let i = 0; i < out.length; i++) out[i] = out[i]! + i;
+        },
+        webgpu: {
+          workgroupSize: [1],
+          source: () => `
 @compute @workgroup_size(1)
 fn main(@builtin(global_invocation_id) global_id: vec3<u32>, @builtin(num_workgroups) workgroups: vec3<u32>) {
   let i = linear_index(global_id, workgroups);
   if (i < arrayLength(&out)) { out[i] = out[i] + i; }
 }`,
-      },
-    });
-    const n = 70_000;
-    const [, rows] = dispatchSize([n], [1], gpu.backend.limits.maxWorkgroupsPerDimension);
-    assert.ok(rows >= 2, 'the launch needs a second dimension');
-    const out = gpu.buffer([n], 'uint32');
-    await gpu.run(stamp, { out });
-    const result = await out.toArray();
-    let wrong = 0;
-    for (let i = 0; i < n; i++) if (result[i] !== i) wrong++;
-    assert.equal(wrong, 0);
-  } finally {
-    gpu.dispose();
-  }
-});
+        },
+      });
+      const n = 70_000;
+      const [, rows] = dispatchSize([n], [1], gpu.backend.limits.maxWorkgroupsPerDimension);
+      assert.ok(rows >= 2, 'the launch needs a second dimension');
+      const out = gpu.buffer([n], 'uint32');
+      await gpu.run(stamp, { out });
+      const result = await out.toArray();
+      let wrong = 0;
+      for (let i = 0; i < n; i++) if (result[i] !== i) wrong++;
+      assert.equal(wrong, 0);
+    } finally {
+      gpu.dispose();
+    }
+  },
+);

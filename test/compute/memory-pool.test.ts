@@ -52,7 +52,10 @@ test('a released buffer and its views are unusable; release of foreign or releas
   assert.throws(() => pool.release(view), ForeignBufferError);
   const otherPool = new MemoryPool();
   const theirs = otherPool.acquire([8]);
-  assert.throws(() => pool.release(theirs), (error: unknown) => error instanceof ForeignBufferError && error.code === 'POOL_FOREIGN_BUFFER');
+  assert.throws(
+    () => pool.release(theirs),
+    (error: unknown) => error instanceof ForeignBufferError && error.code === 'POOL_FOREIGN_BUFFER',
+  );
   const reused = pool.acquire([8], 'float32');
   assert.equal(reused.disposed, false, 'the recycled storage serves a new, live buffer');
   assert.equal(buffer.disposed, true, 'the old handle stays dead after reuse');
@@ -81,12 +84,15 @@ test('the byte limit evicts idle buffers oldest-first and refuses when in-use by
   const c = pool.acquire([512], 'float32'); // 2048: both idle must go
   assert.equal(pool.stats().evictions, 2);
   assert.equal(pool.stats().bytesReserved, 2048);
-  assert.throws(() => pool.acquire([1], 'float32'), (error: unknown) => {
-    assert.ok(error instanceof PoolLimitError);
-    assert.equal(error.code, 'POOL_LIMIT');
-    assert.match(error.message, /release buffers first or raise \{ maxBytes \}/);
-    return true;
-  });
+  assert.throws(
+    () => pool.acquire([1], 'float32'),
+    (error: unknown) => {
+      assert.ok(error instanceof PoolLimitError);
+      assert.equal(error.code, 'POOL_LIMIT');
+      assert.match(error.message, /release buffers first or raise \{ maxBytes \}/);
+      return true;
+    },
+  );
   pool.release(c);
   const d = pool.acquire([64], 'float32');
   assert.equal(pool.stats().evictions, 3, 'the idle 2048 B buffer is evicted for a smaller class');
@@ -156,7 +162,13 @@ test("the seed's buffer-management actor works as written", async () => {
   ];
   const responses: { result: number[]; correlationId: string }[] = [];
   // Timeouts interleaved, as an idle mailbox produces them.
-  const inbox: ((typeof requests)[number] | 'timeout')[] = ['timeout', requests[0]!, 'timeout', requests[1]!, requests[2]!];
+  const inbox: ((typeof requests)[number] | 'timeout')[] = [
+    'timeout',
+    requests[0]!,
+    'timeout',
+    requests[1]!,
+    requests[2]!,
+  ];
   let receives = 0;
   const ctx = {
     kernelId: 'buffer_processor',
@@ -227,26 +239,33 @@ test("the seed's buffer-management actor works as written", async () => {
 
 const { factory: webgpu, skipReason } = await probeWebgpu();
 
-test('webgpu: a pool on the device reuses GPU buffers and trim frees them', { skip: skipReason ?? false }, async () => {
-  assert.ok(webgpu);
-  const compute = await createOrchestrator({ backend: webgpu });
-  try {
-    const square = mapKernel({ name: 'square', wgsl: 'x * x', cpu: (x) => x * x });
-    const live = compute.backend.liveAllocations();
-    for (let round = 1; round <= 3; round++) {
-      const input = compute.pool.acquire([300], 'float32');
-      const output = compute.pool.acquire([300], 'float32');
-      input.fill(round);
-      await compute.run(square, { input, output });
-      assert.equal((await output.toArray())[299], round * round);
-      compute.pool.release(input);
-      compute.pool.release(output);
+test(
+  'webgpu: a pool on the device reuses GPU buffers and trim frees them',
+  { skip: skipReason ?? false },
+  async () => {
+    assert.ok(webgpu);
+    const compute = await createOrchestrator({ backend: webgpu });
+    try {
+      const square = mapKernel({ name: 'square', wgsl: 'x * x', cpu: (x) => x * x });
+      const live = compute.backend.liveAllocations();
+      for (let round = 1; round <= 3; round++) {
+        const input = compute.pool.acquire([300], 'float32');
+        const output = compute.pool.acquire([300], 'float32');
+        input.fill(round);
+        await compute.run(square, { input, output });
+        assert.equal((await output.toArray())[299], round * round);
+        compute.pool.release(input);
+        compute.pool.release(output);
+      }
+      assert.equal(compute.pool.stats().hits, 4);
+      assert.ok(
+        compute.backend.liveAllocations() <= live + 2 + 1,
+        'two storage buffers (+ one uniform at most)',
+      );
+      compute.pool.trim();
+      assert.equal(compute.backend.liveAllocations(), live, 'trim released the device memory');
+    } finally {
+      compute.dispose();
     }
-    assert.equal(compute.pool.stats().hits, 4);
-    assert.ok(compute.backend.liveAllocations() <= live + 2 + 1, 'two storage buffers (+ one uniform at most)');
-    compute.pool.trim();
-    assert.equal(compute.backend.liveAllocations(), live, 'trim released the device memory');
-  } finally {
-    compute.dispose();
-  }
-});
+  },
+);

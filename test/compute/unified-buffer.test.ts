@@ -173,7 +173,10 @@ test('dispose frees the device allocation; any later use is a BufferDisposedErro
   assert.throws(() => buffer.fill(0), BufferDisposedError);
   assert.throws(() => buffer.view([2]), BufferDisposedError);
   assert.throws(() => buffer.slice(0, 1), BufferDisposedError);
-  assert.throws(() => view.host, (error: unknown) => error instanceof BufferDisposedError && error.code === 'BUFFER_DISPOSED');
+  assert.throws(
+    () => view.host,
+    (error: unknown) => error instanceof BufferDisposedError && error.code === 'BUFFER_DISPOSED',
+  );
   await assert.rejects(buffer.ensureOnHost(), BufferDisposedError);
   await assert.rejects(buffer.toArray(), BufferDisposedError);
   buffer.dispose(); // idempotent
@@ -191,7 +194,10 @@ test('host-only and CPU-backed buffers: the device is the host memory', () => {
   const cpu = new UnifiedBuffer([2], 'float64', { backend: new CpuBackend() });
   cpu.ensureOnDevice();
   assert.equal(cpu.state, 'host-only');
-  assert.throws(() => new UnifiedBuffer([2], 'float16', { backend: new CpuBackend() }), UnsupportedDtypeError);
+  assert.throws(
+    () => new UnifiedBuffer([2], 'float16', { backend: new CpuBackend() }),
+    UnsupportedDtypeError,
+  );
 });
 
 test('float16 helpers round-trip representable values and round to nearest even', () => {
@@ -205,31 +211,41 @@ test('float16 helpers round-trip representable values and round to nearest even'
 
 const { factory: webgpu, skipReason } = await probeWebgpu();
 
-test('webgpu: residency through a real kernel, and the no-lost-data rule', { skip: skipReason ?? false }, async () => {
-  assert.ok(webgpu);
-  const compute = await createOrchestrator({ backend: webgpu });
-  try {
-    const x = compute.buffer([5], 'float32', [1, 2, 3, 4, 5]);
-    const out = compute.buffer([5], 'float32');
-    assert.equal(x.state, 'host-only');
-    await compute.run(vectorScale, { x, out, alpha: 2 });
-    assert.equal(x.state, 'synchronized');
-    assert.equal(out.state, 'device-dirty');
-    assert.throws(() => {
-      out.host[0] = 123; // would be silently overwritten by the device result: refused
-    }, BufferStateError);
-    await out.ensureOnHost();
-    assert.deepEqual([...out.readHost()], [2, 4, 6, 8, 10]);
-    out.host[0] = 100; // host-dirty: uploaded before the next launch reads it
-    assert.equal(out.state, 'host-dirty');
-    const again = compute.buffer([5], 'float32');
-    await compute.run(vectorScale, { x: out, out: again, alpha: 0.5 });
-    assert.deepEqual([...(await again.toArray())], [50, 2, 3, 4, 5]);
-    const slice = compute.buffer([128], 'float32', Array.from({ length: 128 }, (_, i) => i)).slice(64, 128);
-    const sliceOut = compute.buffer([64], 'float32');
-    await compute.run(vectorScale, { x: slice, out: sliceOut, alpha: 1 });
-    assert.equal((await sliceOut.toArray())[0], 64, 'an aligned slice binds at its offset');
-  } finally {
-    compute.dispose();
-  }
-});
+test(
+  'webgpu: residency through a real kernel, and the no-lost-data rule',
+  { skip: skipReason ?? false },
+  async () => {
+    assert.ok(webgpu);
+    const compute = await createOrchestrator({ backend: webgpu });
+    try {
+      const x = compute.buffer([5], 'float32', [1, 2, 3, 4, 5]);
+      const out = compute.buffer([5], 'float32');
+      assert.equal(x.state, 'host-only');
+      await compute.run(vectorScale, { x, out, alpha: 2 });
+      assert.equal(x.state, 'synchronized');
+      assert.equal(out.state, 'device-dirty');
+      assert.throws(() => {
+        out.host[0] = 123; // would be silently overwritten by the device result: refused
+      }, BufferStateError);
+      await out.ensureOnHost();
+      assert.deepEqual([...out.readHost()], [2, 4, 6, 8, 10]);
+      out.host[0] = 100; // host-dirty: uploaded before the next launch reads it
+      assert.equal(out.state, 'host-dirty');
+      const again = compute.buffer([5], 'float32');
+      await compute.run(vectorScale, { x: out, out: again, alpha: 0.5 });
+      assert.deepEqual([...(await again.toArray())], [50, 2, 3, 4, 5]);
+      const slice = compute
+        .buffer(
+          [128],
+          'float32',
+          Array.from({ length: 128 }, (_, i) => i),
+        )
+        .slice(64, 128);
+      const sliceOut = compute.buffer([64], 'float32');
+      await compute.run(vectorScale, { x: slice, out: sliceOut, alpha: 1 });
+      assert.equal((await sliceOut.toArray())[0], 64, 'an aligned slice binds at its offset');
+    } finally {
+      compute.dispose();
+    }
+  },
+);

@@ -26,7 +26,7 @@ function wgslIdentity(operation: ReduceOperation, type: string): string {
   if (operation === 'sum') return `${type}(0)`;
   if (type === 'i32') return operation === 'min' ? '2147483647i' : '(-2147483647i - 1i)';
   if (type === 'u32') return operation === 'min' ? '4294967295u' : '0u';
-  return operation === 'min' ? '3.40282347e+38f' : '-3.40282347e+38f';
+  return operation === 'min' ? '0x1.fffffep+127f' : '-0x1.fffffep+127f';
 }
 
 function reduceCpu(operation: ReduceOperation, dtype: DType, input: TypedArray): number {

@@ -70,7 +70,7 @@ export async function loadDawnCandidates(options: DawnOptions = {}): Promise<Gpu
         ? [...candidatesFor('default'), ...candidatesFor('opengles')]
         : [...candidatesFor('opengles'), ...candidatesFor('default')];
   let instances = instancesByModule.get(module);
-  if (instances === undefined) instancesByModule.set(module, (instances = new Map()));
+  if (instances === undefined) instancesByModule.set(module, (instances = new Map<string, GPU>()));
   const cache = instances;
   return plans.map(({ flags, adapterOptions }) => {
     const key = flags.join(' ');
