@@ -99,7 +99,8 @@ test('launch(id) finds definitions given to the runtime; unknown ones list what 
   assert.ok(error instanceof KernelNotFoundError);
   assert.deepEqual(error.knownIds, ['calculator', 'counter']);
   assert.match(error.message, /RingKernelRuntime\(\{ kernels \}\)/);
-  assert.throws(() => new RingKernelRuntime({ kernels: [ringKernel({}, echoLoop)] }), InvalidArgumentError);
+  const anonymous = ringKernel<Ping, Pong>({}, echoLoop) as unknown as KernelDefinition<never, never>;
+  assert.throws(() => new RingKernelRuntime({ kernels: [anonymous] }), InvalidArgumentError);
 });
 
 test('launching an id twice throws KernelAlreadyExistsError; the first kernel is untouched', async () => {
