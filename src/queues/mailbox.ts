@@ -11,6 +11,8 @@ export type DropReason = 'dropOldest' | 'dropNewest';
 export interface MailboxObserver<T> {
   dropped?(item: T, reason: DropReason): void;
   rejected?(item: T, error: Error): void;
+  /** An item waited longer than `ttlMs` and was removed instead of handed out. */
+  expired?(item: T): void;
 }
 
 export interface MailboxOptions<T> {
@@ -21,6 +23,8 @@ export interface MailboxOptions<T> {
   /** The item's priority, an integer 0..255 (already validated). */
   readonly priorityOf: (item: T) => number;
   readonly observer?: MailboxObserver<T> | undefined;
+  /** Items that waited longer than this (ms) are removed at take time and reported as expired. */
+  readonly ttlMs?: number | undefined;
 }
 
 interface Waiter {
@@ -66,6 +70,7 @@ export class Mailbox<T> {
   readonly #buckets: PriorityBuckets<T>;
   readonly #priorityOf: (item: T) => number;
   readonly #observer: MailboxObserver<T> | undefined;
+  readonly #ttlMs: number;
   readonly #takers: Waiter[] = [];
   readonly #putters: Waiter[] = [];
   #takeable = true;
@@ -74,10 +79,10 @@ export class Mailbox<T> {
   /** Set once the mailbox is closed: offers fail; takers drain what is left, then fail. */
   #closedError: Error | undefined;
   /**
-   * Called with the number of items each time items leave to a taker (not by drain or eviction).
-   * The single consumer of an input mailbox uses it to time processing without a promise hop.
+   * Called with each item that leaves to a taker (not by drain, eviction or expiry). The single
+   * consumer of an input mailbox uses it to time processing without a promise hop.
    */
-  onTaken: ((count: number) => void) | undefined = undefined;
+  onTaken: ((item: T) => void) | undefined = undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #timerDeadline = Infinity;
   /** Waiters with a finite deadline; the timer only keeps the process alive while there are some. */
@@ -86,7 +91,8 @@ export class Mailbox<T> {
   constructor(options: MailboxOptions<T>) {
     this.name = options.name;
     this.backpressure = options.backpressure;
-    this.#buckets = new PriorityBuckets<T>(options.capacity);
+    this.#ttlMs = options.ttlMs ?? Infinity;
+    this.#buckets = new PriorityBuckets<T>(options.capacity, this.#ttlMs !== Infinity);
     this.#priorityOf = options.priorityOf;
     this.#observer = options.observer;
   }
@@ -179,11 +185,17 @@ export class Mailbox<T> {
   /** Takes the next item if one is takeable now. */
   takeNow(): T | undefined {
     if (!this.#takeable || this.#takerError !== undefined) return undefined;
+    if (this.#ttlMs !== Infinity) this.#expireOld();
     const item = this.#buckets.poll();
     if (item === undefined) return undefined;
     if (this.#putters.length !== 0) this.#admitPutter();
-    this.onTaken?.(1);
+    this.onTaken?.(item);
     return item;
+  }
+
+  /** Rejects the takers waiting now with `error` (later takers wait as usual). */
+  interruptTakers(error: Error): void {
+    this.#rejectAll(this.#takers, error);
   }
 
   /** Rejects current and future takers with `error`; queued items stay for {@link drain}. */
@@ -209,6 +221,16 @@ export class Mailbox<T> {
     return items;
   }
 
+  #expireOld(): void {
+    const buckets = this.#buckets;
+    const oldest = performance.now() - this.#ttlMs;
+    while (buckets.peekEnqueuedAt() < oldest) {
+      const item = buckets.poll() as T;
+      if (this.#putters.length !== 0) this.#admitPutter();
+      this.#observer?.expired?.(item);
+    }
+  }
+
   #refusal(): Promise<never> | undefined {
     const error = this.#takerError ?? (this.#buckets.isEmpty ? this.#closedError : undefined);
     return error === undefined ? undefined : Promise.reject(error);
@@ -225,13 +247,8 @@ export class Mailbox<T> {
 
   #handTo(taker: Waiter, item: T): void {
     this.#settle(taker);
-    if (taker.batch === 0) {
-      this.onTaken?.(1);
-      taker.resolve(item);
-    } else {
-      this.onTaken?.(1);
-      taker.resolve(this.#fillBatch([item], taker.batch));
-    }
+    this.onTaken?.(item);
+    taker.resolve(taker.batch === 0 ? item : this.#fillBatch([item], taker.batch));
   }
 
   #admitPutter(): void {

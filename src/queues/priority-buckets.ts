@@ -25,9 +25,12 @@ export class PriorityBuckets<T> {
   readonly #tails = new Int32Array(LEVELS).fill(NONE);
   readonly #nonEmpty = new Uint32Array(LEVELS / 32);
   #free: number;
+  /** Enqueue times (performance.now) per slot, only when ages are tracked (message TTL). */
+  readonly #stamps: Float64Array | undefined;
 
-  constructor(capacity: number) {
+  constructor(capacity: number, trackAge = false) {
     this.capacity = capacity;
+    this.#stamps = trackAge ? new Float64Array(capacity) : undefined;
     this.#items = new Array<T | undefined>(capacity).fill(undefined);
     this.#next = new Int32Array(capacity);
     for (let slot = 0; slot < capacity; slot++) this.#next[slot] = slot + 1 < capacity ? slot + 1 : NONE;
@@ -53,6 +56,7 @@ export class PriorityBuckets<T> {
     const next = this.#next;
     this.#free = next[slot]!;
     this.#items[slot] = item;
+    if (this.#stamps !== undefined) this.#stamps[slot] = performance.now();
     next[slot] = NONE;
     const tail = this.#tails[priority]!;
     if (tail === NONE) {
@@ -76,6 +80,12 @@ export class PriorityBuckets<T> {
   pollLowest(): T | undefined {
     if (this.#size === 0) return undefined;
     return this.#take(this.#lowestLevel());
+  }
+
+  /** When the item `poll` would return next was offered (performance.now), or NaN (empty or untracked). */
+  peekEnqueuedAt(): number {
+    if (this.#size === 0 || this.#stamps === undefined) return NaN;
+    return this.#stamps[this.#heads[this.#highestLevel()]!]!;
   }
 
   /** The level `poll` would serve next, or -1 when empty. */

@@ -1,6 +1,7 @@
 import type { Message } from '../messages/types.js';
 import type { DropReason } from '../queues/mailbox.js';
 import type { KernelState } from './kernel-state.js';
+import type { DeadLetter } from './dead-letters.js';
 import type { TerminationReport } from './termination-report.js';
 
 /** The events a runtime emits, by name. */
@@ -29,6 +30,24 @@ export interface RuntimeEventMap {
   kernelError: { readonly kernelId: string; readonly error: unknown; readonly fatal: boolean };
   /** A kernel was terminated; the report lists what it left behind. */
   terminated: TerminationReport;
+  /** A supervised kernel is about to be restarted after `delayMs`. */
+  kernelRestart: {
+    readonly kernelId: string;
+    readonly attempt: number;
+    readonly delayMs: number;
+    readonly error: unknown;
+    readonly group?: string | undefined;
+  };
+  /** Restart intensity was exceeded: the kernel stays `failed`. */
+  escalated: { readonly kernelId: string; readonly error: unknown; readonly group?: string | undefined };
+  /** A message went to the dead-letter queue. */
+  deadLetter: DeadLetter;
+  /** The watchdog saw queued messages and no progress for `stallMs`. */
+  unhealthy: { readonly kernelId: string; readonly queued: number; readonly stalledMs: number };
+  /** A kernel the watchdog marked unhealthy made progress again. */
+  healthy: { readonly kernelId: string };
+  /** A send was dropped as a repeat of a recent messageId. */
+  duplicate: { readonly kernelId: string; readonly message: Message };
 }
 
 export type RuntimeEventName = keyof RuntimeEventMap;

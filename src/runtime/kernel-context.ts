@@ -52,6 +52,21 @@ export interface KernelContext<In extends Message = Message, Out extends Message
    * event) so that "log and continue" never means "nobody knows".
    */
   reportError(error: unknown): void;
+  /**
+   * Sends a message into another kernel's input queue (its backpressure applies). Rejects with
+   * `KernelNotFoundError` when there is no such kernel.
+   */
+  sendTo(kernelId: string, message: Message, options?: WaitOptions): Promise<void>;
+  /** Sends a request to another kernel and resolves with its reply (matched by correlationId). */
+  request<Reply extends Message = Message>(
+    kernelId: string,
+    message: Message,
+    options?: WaitOptions,
+  ): Promise<Reply>;
+  /** Publishes on a topic; resolves with the number of subscribers reached once all accepted it. */
+  publish(topic: string, message: Message, options?: { retain?: boolean }): Promise<number>;
+  /** Subscribes this kernel to a topic pattern: matching messages arrive through `receive`. */
+  subscribe(pattern: string): () => void;
   /** Input messages until termination; waits through deactivation. */
   [Symbol.asyncIterator](): AsyncIterator<In, undefined>;
 }

@@ -5,6 +5,8 @@ import type { KernelTelemetry } from '../telemetry/kernel-telemetry.js';
 import type { BackpressureStrategy } from '../queues/backpressure.js';
 import type { KernelState } from './kernel-state.js';
 import type { Inspector } from './inspect.js';
+import type { RouteOptions } from './routes.js';
+import type { SupervisionOptions } from './supervision.js';
 
 /**
  * The runtime's side of one launched kernel, handed to a {@link KernelDefinition}'s `start`.
@@ -28,6 +30,14 @@ export interface KernelPort<In extends Message = Message, Out extends Message = 
   waitActive(options?: WaitOptions): Promise<void>;
   /** Counts and reports an error the kernel handled. */
   reportError(error: unknown): void;
+  /** Kernel-to-kernel send into another kernel's input queue (its backpressure applies). */
+  sendTo?(kernelId: string, message: Message, options?: WaitOptions): Promise<void>;
+  /** Kernel-to-kernel request: resolves with the other kernel's reply. */
+  request?(kernelId: string, message: Message, options?: WaitOptions): Promise<Message>;
+  /** Publishes on a topic; resolves with the number of subscribers reached. */
+  publish?(topic: string, message: Message, options?: { retain?: boolean }): Promise<number>;
+  /** Subscribes this kernel's input queue to a topic pattern; returns the unsubscribe function. */
+  subscribe?(pattern: string): () => void;
 }
 
 /** A running kernel's code, as the runtime sees it. */
@@ -38,6 +48,8 @@ export interface KernelExecution {
   stateChanged?(state: KernelState): void;
   /** Stops the code after the terminate timeout expired. */
   forceStop?(): Promise<void> | void;
+  /** The messages the code was processing: after a crash they go to the dead-letter queue. */
+  inFlight?(): readonly Message[];
 }
 
 /** Anything the runtime can launch: `ringKernel(...)`, `workerKernel(...)`, ... */
@@ -65,4 +77,15 @@ export interface KernelOptions {
   readonly outputBackpressure?: BackpressureStrategy | undefined;
   /** How long `terminate` waits for the kernel function to return before force-stopping. Default 5000 ms. */
   readonly terminateTimeout?: number | undefined;
+  /** Restart policy, intensity and backoff. Default: none (a crash leaves the kernel `failed`). */
+  readonly supervision?: SupervisionOptions | undefined;
+  /** Input messages that waited longer than this (ms) go to the dead-letter queue instead. Default: no limit. */
+  readonly messageTtl?: number | undefined;
+  /** Remember this many recent messageIds and drop repeats (counted as `duplicates`). Default: off. */
+  readonly dedupWindow?: number | undefined;
+  /** Routes declared at launch: outputs go to these kernels instead of the output queue. */
+  readonly routes?:
+    readonly (string | ({ readonly to: string | readonly string[] } & RouteOptions))[] | undefined;
+  /** Marks the kernel unhealthy when messages are queued but none was processed for `stallMs`. */
+  readonly watchdog?: { readonly stallMs: number } | undefined;
 }

@@ -1,13 +1,17 @@
 import { TimeoutError } from '../errors.js';
-import { KernelFailedError, KernelTerminatedError } from './errors.js';
 import type { Message } from '../messages/types.js';
 import { Mailbox } from '../queues/mailbox.js';
 import { deadlineOf, type WaitOptions } from '../queues/wait-options.js';
 import { KernelTelemetry } from '../telemetry/kernel-telemetry.js';
+import type { DeadLetterReason } from './dead-letters.js';
+import { KernelFailedError, KernelTerminatedError, KernelTerminatingError } from './errors.js';
 import type { RuntimeEvents } from './events.js';
 import type { Inspector } from './inspect.js';
-import type { KernelExecution, KernelOptions, KernelPort } from './kernel-port.js';
+import type { KernelDefinition, KernelExecution, KernelOptions, KernelPort } from './kernel-port.js';
 import type { KernelState } from './kernel-state.js';
+import type { RecentIds } from './recent-ids.js';
+import type { Route } from './routes.js';
+import { RestartIntensity } from './supervision.js';
 import type { TerminationReport } from './termination-report.js';
 
 const RESOLVED: Promise<void> = Promise.resolve();
@@ -19,88 +23,110 @@ export interface PendingRequest {
   reject(error: unknown): void;
 }
 
+/** What a kernel's code may ask of the runtime beyond its own queues (kernel-to-kernel, topics). */
+export interface KernelRouter {
+  deliver(to: string, message: Message, options: WaitOptions | undefined, from: string): Promise<void>;
+  request(to: string, message: Message, options: WaitOptions | undefined): Promise<Message>;
+  publish(topic: string, message: Message, options: { retain?: boolean } | undefined): Promise<number>;
+  subscribe(pattern: string, kernelId: string): () => void;
+  deadLetter(kernelId: string, message: Message, reason: DeadLetterReason, error?: unknown): void;
+}
+
 /** Defaults applied to {@link KernelOptions}. */
 export const defaultQueueSize = 4096;
 export const defaultTerminateTimeout = 5000;
 
 /**
  * Everything the runtime holds for one launched kernel: its queues, state, telemetry, pending
- * requests and execution. It is the {@link KernelPort} its code talks to.
+ * requests, routes, supervision bookkeeping, and its current {@link KernelLife}. Queues and
+ * counters outlive a restart; lives do not.
  */
-export class KernelRecord implements KernelPort {
+export class KernelRecord {
   readonly kernelId: string;
+  readonly definition: KernelDefinition;
   readonly options: KernelOptions;
   readonly input: Mailbox<Message>;
   readonly output: Mailbox<Message>;
   readonly telemetry: KernelTelemetry;
   readonly timing: boolean;
   readonly inspector: Inspector | undefined;
+  readonly router: KernelRouter;
   readonly pending = new Map<string, PendingRequest>();
-  readonly #abort = new AbortController();
-  readonly #events: RuntimeEvents;
+  readonly routes: Route[] = [];
+  readonly dedup: RecentIds | undefined;
+  readonly intensity: RestartIntensity;
+  readonly events: RuntimeEvents;
+  /** Unsubscribe functions of the topics this kernel subscribed to. */
+  readonly subscriptions: (() => void)[] = [];
+  /** Names of the supervisor groups this kernel belongs to. */
+  readonly groups: string[] = [];
   #state: KernelState = 'launched';
   #activeWaiters: (() => void)[] = [];
-  execution: KernelExecution | undefined;
+  life: KernelLife | undefined;
   /** Set when the kernel failed: what it threw. */
   failure: unknown;
   termination: Promise<TerminationReport> | undefined;
+  /** A restart scheduled or in progress. */
+  restarting: Promise<void> | undefined;
+  restartAttempts = 0;
 
-  constructor(
-    kernelId: string,
-    options: KernelOptions,
-    events: RuntimeEvents,
-    timing: boolean,
-    inspector?: Inspector,
-  ) {
+  constructor(init: {
+    kernelId: string;
+    definition: KernelDefinition;
+    events: RuntimeEvents;
+    timing: boolean;
+    inspector: Inspector | undefined;
+    router: KernelRouter;
+    dedup: RecentIds | undefined;
+  }) {
+    const { kernelId, definition, events, router } = init;
     this.kernelId = kernelId;
-    this.inspector = inspector;
-    this.options = options;
-    this.#events = events;
-    this.timing = timing;
+    this.definition = definition;
+    this.options = definition.options;
+    this.events = events;
+    this.timing = init.timing;
+    this.inspector = init.inspector;
+    this.router = router;
+    this.dedup = init.dedup;
+    const options = this.options;
+    this.intensity = new RestartIntensity(options.supervision?.maxRestarts, options.supervision?.withinMs);
     this.telemetry = new KernelTelemetry();
     const telemetry = this.telemetry;
     const queueSize = options.queueSize ?? defaultQueueSize;
+    const observe = (queue: 'input' | 'output') => ({
+      dropped: (message: Message, reason: 'dropOldest' | 'dropNewest') => {
+        telemetry.dropped++;
+        events.emit('dropped', { kernelId, queue, message, reason });
+      },
+      rejected: (message: Message, error: Error) => {
+        telemetry.rejected++;
+        events.emit('rejected', { kernelId, queue, message, error });
+      },
+      expired: (message: Message) => {
+        telemetry.expired++;
+        router.deadLetter(kernelId, message, 'expired');
+      },
+    });
     this.input = new Mailbox<Message>({
       name: `input queue of '${kernelId}'`,
       capacity: options.inputQueueSize ?? queueSize,
       backpressure: options.backpressure ?? 'block',
       priorityOf,
-      observer: {
-        dropped: (message, reason) => {
-          telemetry.dropped++;
-          events.emit('dropped', { kernelId, queue: 'input', message, reason });
-        },
-        rejected: (message, error) => {
-          telemetry.rejected++;
-          events.emit('rejected', { kernelId, queue: 'input', message, error });
-        },
-      },
+      observer: observe('input'),
+      ttlMs: options.messageTtl,
     });
     this.output = new Mailbox<Message>({
       name: `output queue of '${kernelId}'`,
       capacity: options.outputQueueSize ?? queueSize,
       backpressure: options.outputBackpressure ?? 'block',
       priorityOf,
-      observer: {
-        dropped: (message, reason) => {
-          telemetry.dropped++;
-          events.emit('dropped', { kernelId, queue: 'output', message, reason });
-        },
-        rejected: (message, error) => {
-          telemetry.rejected++;
-          events.emit('rejected', { kernelId, queue: 'output', message, error });
-        },
-      },
+      observer: observe('output'),
     });
     this.input.takeable = false;
   }
 
   get state(): KernelState {
     return this.#state;
-  }
-
-  get signal(): AbortSignal {
-    return this.#abort.signal;
   }
 
   get terminateTimeout(): number {
@@ -113,20 +139,18 @@ export class KernelRecord implements KernelPort {
     if (from === state) return;
     this.#state = state;
     this.input.takeable = state === 'active';
-    if (state === 'active' || state === 'terminating' || state === 'terminated' || state === 'failed') {
-      const waiters = this.#activeWaiters;
-      this.#activeWaiters = [];
-      for (const wake of waiters) wake();
-    }
-    this.execution?.stateChanged?.(state);
-    this.#events.emit('stateChange', { kernelId: this.kernelId, from, to: state });
+    if (state !== 'launched' && state !== 'deactivated') this.wakeActiveWaiters();
+    this.life?.execution?.stateChanged?.(state);
+    this.events.emit('stateChange', { kernelId: this.kernelId, from, to: state });
   }
 
-  /** Signals termination to the kernel's code (the AbortSignal, and pending receives). */
-  requestTermination(reason: Error): void {
-    this.#abort.abort(reason);
+  wakeActiveWaiters(): void {
+    const waiters = this.#activeWaiters;
+    this.#activeWaiters = [];
+    for (const wake of waiters) wake();
   }
 
+  /** Delivers an output: to a waiting request, along the kernel's routes, or into its output queue. */
   emit(message: Message, options?: WaitOptions): Promise<void> {
     const state = this.#state;
     if (state === 'terminated' || state === 'failed') {
@@ -150,7 +174,16 @@ export class KernelRecord implements KernelPort {
       }
     }
     if (this.inspector?.watchingMessages === true) this.inspector.sent(this.kernelId, message, false);
+    if (this.routes.length !== 0) return this.#route(message, options);
     return this.output.offer(message, options);
+  }
+
+  #route(message: Message, options: WaitOptions | undefined): Promise<void> {
+    const routes = this.routes;
+    if (routes.length === 1) return routes[0]!.forward(message, options, this.kernelId);
+    return Promise.all(routes.map((route) => route.forward(message, options, this.kernelId))).then(
+      () => undefined,
+    );
   }
 
   waitActive(options?: WaitOptions): Promise<void> {
@@ -193,6 +226,97 @@ export class KernelRecord implements KernelPort {
 
   reportError(error: unknown): void {
     this.telemetry.recordError(error);
-    this.#events.emit('kernelError', { kernelId: this.kernelId, error, fatal: false });
+    this.events.emit('kernelError', { kernelId: this.kernelId, error, fatal: false });
+  }
+}
+
+/**
+ * One run of a kernel's code (a restart makes a new life on the same record): the
+ * {@link KernelPort} that code talks to. Stopping a life (for a restart) makes it see
+ * `terminating` and wakes its waits without touching the queues the next life will use.
+ */
+export class KernelLife implements KernelPort {
+  readonly #record: KernelRecord;
+  readonly #abort = new AbortController();
+  /** Asked to stop (restart or terminate). */
+  stopping = false;
+  /** Replaced or force-stopped: whatever it still sends is refused. */
+  ended = false;
+  execution: KernelExecution | undefined;
+
+  constructor(record: KernelRecord) {
+    this.#record = record;
+  }
+
+  get kernelId(): string {
+    return this.#record.kernelId;
+  }
+
+  get state(): KernelState {
+    const state = this.#record.state;
+    return this.stopping && state !== 'failed' && state !== 'terminated' ? 'terminating' : state;
+  }
+
+  get input(): Mailbox<Message> {
+    return this.#record.input;
+  }
+
+  get signal(): AbortSignal {
+    return this.#abort.signal;
+  }
+
+  get telemetry(): KernelTelemetry {
+    return this.#record.telemetry;
+  }
+
+  get timing(): boolean {
+    return this.#record.timing;
+  }
+
+  get inspector(): Inspector | undefined {
+    return this.#record.inspector;
+  }
+
+  emit(message: Message, options?: WaitOptions): Promise<void> {
+    if (this.ended) return Promise.reject(new KernelTerminatedError(this.kernelId));
+    return this.#record.emit(message, options);
+  }
+
+  waitActive(options?: WaitOptions): Promise<void> {
+    return this.stopping ? RESOLVED : this.#record.waitActive(options);
+  }
+
+  reportError(error: unknown): void {
+    this.#record.reportError(error);
+  }
+
+  sendTo(kernelId: string, message: Message, options?: WaitOptions): Promise<void> {
+    if (this.ended) return Promise.reject(new KernelTerminatedError(this.kernelId));
+    return this.#record.router.deliver(kernelId, message, options, this.kernelId);
+  }
+
+  request(kernelId: string, message: Message, options?: WaitOptions): Promise<Message> {
+    if (this.ended) return Promise.reject(new KernelTerminatedError(this.kernelId));
+    return this.#record.router.request(kernelId, message, options);
+  }
+
+  publish(topic: string, message: Message, options?: { retain?: boolean }): Promise<number> {
+    if (this.ended) return Promise.reject(new KernelTerminatedError(this.kernelId));
+    return this.#record.router.publish(topic, message, options);
+  }
+
+  subscribe(pattern: string): () => void {
+    const unsubscribe = this.#record.router.subscribe(pattern, this.kernelId);
+    this.#record.subscriptions.push(unsubscribe);
+    return unsubscribe;
+  }
+
+  /** Tells this life's code to finish: `shouldTerminate`, its signal, and its pending waits. */
+  stop(reason: Error = new KernelTerminatingError(this.kernelId)): void {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.#abort.abort(reason);
+    this.#record.input.interruptTakers(new KernelTerminatingError(this.kernelId));
+    this.#record.wakeActiveWaiters();
   }
 }

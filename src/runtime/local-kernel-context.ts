@@ -1,11 +1,15 @@
 import type { Message } from '../messages/types.js';
 import { checkPriority } from '../queues/backpressure.js';
 import type { WaitOptions } from '../queues/wait-options.js';
-import { TimeoutError } from '../errors.js';
+import { InvalidArgumentError, TimeoutError } from '../errors.js';
 import type { KernelContext } from './kernel-context.js';
 import type { KernelPort } from './kernel-port.js';
 import { KernelTerminatingError } from './errors.js';
 import type { KernelState } from './kernel-state.js';
+
+function unsupported(operation: string): Error {
+  return new InvalidArgumentError(`ctx.${operation} is not available to this kind of kernel`);
+}
 
 function undefinedOnTimeout(error: unknown): undefined {
   if (error instanceof TimeoutError) return undefined;
@@ -25,16 +29,19 @@ export class LocalKernelContext<In extends Message, Out extends Message> impleme
   /** Messages handed out and not yet finished, and when the first of them was taken. */
   #inFlight = 0;
   #takenAt = 0;
+  readonly #inFlightMessages: In[] = [];
 
   constructor(port: KernelPort<In, Out>) {
     this.#port = port;
     port.input.onTaken = port.timing
-      ? (count) => {
+      ? (message) => {
           if (this.#inFlight === 0) this.#takenAt = performance.now();
-          this.#inFlight += count;
+          this.#inFlight++;
+          this.#inFlightMessages.push(message);
         }
-      : (count) => {
-          this.#inFlight += count;
+      : (message) => {
+          this.#inFlight++;
+          this.#inFlightMessages.push(message);
         };
   }
 
@@ -98,6 +105,39 @@ export class LocalKernelContext<In extends Message, Out extends Message> impleme
     this.#port.reportError(error);
   }
 
+  sendTo(kernelId: string, message: Message, options?: WaitOptions): Promise<void> {
+    const port = this.#port;
+    if (port.sendTo === undefined) return Promise.reject(unsupported('sendTo'));
+    return port.sendTo(kernelId, message, options);
+  }
+
+  request<Reply extends Message = Message>(
+    kernelId: string,
+    message: Message,
+    options?: WaitOptions,
+  ): Promise<Reply> {
+    const port = this.#port;
+    if (port.request === undefined) return Promise.reject(unsupported('request'));
+    return port.request(kernelId, message, options) as Promise<Reply>;
+  }
+
+  publish(topic: string, message: Message, options?: { retain?: boolean }): Promise<number> {
+    const port = this.#port;
+    if (port.publish === undefined) return Promise.reject(unsupported('publish'));
+    return port.publish(topic, message, options);
+  }
+
+  subscribe(pattern: string): () => void {
+    const port = this.#port;
+    if (port.subscribe === undefined) throw unsupported('subscribe');
+    return port.subscribe(pattern);
+  }
+
+  /** The messages taken and not finished: what a crash interrupted. */
+  inFlightMessages(): readonly In[] {
+    return this.#inFlightMessages;
+  }
+
   async *[Symbol.asyncIterator](): AsyncGenerator<In, undefined> {
     while (!this.shouldTerminate) {
       const message = await this.tryReceive();
@@ -118,6 +158,7 @@ export class LocalKernelContext<In extends Message, Out extends Message> impleme
     } else {
       port.telemetry.processed += this.#inFlight;
     }
+    this.#inFlightMessages.length = 0;
     if (port.inspector?.watchingMessages === true)
       port.inspector.processed(port.kernelId, this.#inFlight, elapsedMs);
     this.#inFlight = 0;

@@ -44,10 +44,11 @@ export function ringKernel<In extends Message = Message, Out extends Message = M
     start(port: KernelPort<In, Out>): KernelExecution {
       const context = new LocalKernelContext<In, Out>(port);
       // Started on a microtask so that launch() has registered the kernel before its code runs.
+      // On a crash the messages in flight are not counted as processed: the runtime dead-letters them.
       const finished = Promise.resolve()
         .then(() => fn(context))
-        .finally(() => context.finish());
-      return { finished };
+        .then(() => context.finish());
+      return { finished, inFlight: () => context.inFlightMessages() };
     },
   };
 }

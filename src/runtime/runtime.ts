@@ -16,7 +16,20 @@ import {
 import { RuntimeEvents, type RuntimeEventName, type RuntimeListener } from './events.js';
 import { Inspector, type InspectOptions, type InspectionListener } from './inspect.js';
 import type { KernelDefinition } from './kernel-port.js';
-import { KernelRecord, type PendingRequest } from './kernel-record.js';
+import { KernelLife, KernelRecord, type KernelRouter, type PendingRequest } from './kernel-record.js';
+import { DeadLetterQueue } from './dead-letters.js';
+import { RecentIds } from './recent-ids.js';
+import { Route, type RouteDescription, type RouteOptions } from './routes.js';
+import {
+  RestartIntensity,
+  backoffDelay,
+  checkGroup,
+  wantsRestart,
+  type SupervisionOptions,
+  type SupervisorGroupOptions,
+  type SupervisorStrategy,
+} from './supervision.js';
+import { TopicBroker, type Subscription, type SubscriptionOptions } from './topics.js';
 import { allowedFrom, type KernelOperation, type KernelState } from './kernel-state.js';
 import { checkKernelId } from './ring-kernel.js';
 import type { TerminationReport } from './termination-report.js';
@@ -30,6 +43,8 @@ export interface RuntimeOptions {
   readonly telemetry?: boolean | undefined;
   /** Definitions `launch(id)` may find by their `kernelId` when called without a definition. */
   readonly kernels?: readonly KernelDefinition<never, never>[] | undefined;
+  /** Capacity of the dead-letter queue. Default 10,000 (the oldest entries are discarded past it, counted). */
+  readonly deadLetterCapacity?: number | undefined;
 }
 
 /** Options of `terminate` / `terminateAll`. */
@@ -38,11 +53,26 @@ export interface TerminateOptions {
   readonly timeout?: number | undefined;
 }
 
+/** A supervisor group as `runtime.supervise` returns it. */
+export interface SupervisorGroup {
+  readonly name: string;
+  readonly strategy: SupervisorStrategy;
+  readonly kernels: readonly string[];
+  /** Removes the group (its kernels keep their own supervision). */
+  dispose(): void;
+}
+
+interface GroupState {
+  readonly options: SupervisorGroupOptions;
+  readonly intensity: RestartIntensity;
+}
+
 const RESOLVED: Promise<void> = Promise.resolve();
 
 /**
  * Hosts ring kernels: launches them, moves them through their lifecycle, carries messages in and
- * out, pairs requests with replies, and keeps their telemetry.
+ * out, pairs requests with replies, routes between kernels, supervises restarts, and keeps their
+ * telemetry.
  *
  * @example
  * ```ts
@@ -59,6 +89,13 @@ export class RingKernelRuntime implements AsyncDisposable {
   readonly #inspector = new Inspector(this.#events);
   readonly #timing: boolean;
   readonly #createdAt = performance.now();
+  readonly #topics = new TopicBroker();
+  readonly #groups = new Map<string, GroupState>();
+  readonly #router: KernelRouter;
+  #watchdog: ReturnType<typeof setInterval> | undefined;
+  readonly #progress = new Map<KernelRecord, { processed: number; since: number }>();
+  /** Messages that crashed their kernel, expired, or could not be delivered. */
+  readonly deadLetters: DeadLetterQueue;
 
   constructor(options: RuntimeOptions = {}) {
     this.#timing = options.telemetry ?? true;
@@ -68,6 +105,25 @@ export class RingKernelRuntime implements AsyncDisposable {
       }
       this.#definitions.set(definition.kernelId, definition);
     }
+    this.deadLetters = new DeadLetterQueue(
+      (kernelId, message) => this.send(kernelId, message),
+      (letter) => this.#events.emit('deadLetter', letter),
+      options.deadLetterCapacity,
+    );
+    this.#router = {
+      deliver: (to, message, waitOptions, from) => this.#deliver(to, message, waitOptions, from, false),
+      request: (to, message, waitOptions) => this.request(to, message, waitOptions),
+      publish: (topic, message, publishOptions) => this.publish(topic, message, publishOptions),
+      subscribe: (pattern, kernelId) => this.#subscribeKernel(pattern, kernelId),
+      deadLetter: (kernelId, message, reason, error) =>
+        this.deadLetters.add({
+          message,
+          kernelId,
+          reason,
+          at: Date.now(),
+          ...(error === undefined ? {} : { error }),
+        }),
+    };
   }
 
   /** Ids of the kernels launched and not yet terminated, in launch order. */
@@ -80,6 +136,14 @@ export class RingKernelRuntime implements AsyncDisposable {
     const ids: string[] = [];
     for (const [id, record] of this.#kernels) if (record.state === 'active') ids.push(id);
     return ids;
+  }
+
+  /** Every route between kernels, as declared. */
+  get routes(): RouteDescription[] {
+    const routes: RouteDescription[] = [];
+    for (const record of this.#kernels.values())
+      for (const route of record.routes) routes.push(route.describe());
+    return routes;
   }
 
   /** Subscribes to runtime events; returns a function that unsubscribes. */
@@ -114,7 +178,7 @@ export class RingKernelRuntime implements AsyncDisposable {
     definition?: KernelDefinition<In, Out>,
   ): Promise<void> {
     checkKernelId(kernelId);
-    const found = definition ?? (this.#definitions.get(kernelId) as KernelDefinition<In, Out> | undefined);
+    const found = (definition ?? this.#definitions.get(kernelId)) as KernelDefinition | undefined;
     if (found === undefined) {
       throw new KernelNotFoundError(
         kernelId,
@@ -123,19 +187,29 @@ export class RingKernelRuntime implements AsyncDisposable {
       );
     }
     if (this.#kernels.has(kernelId)) throw new KernelAlreadyExistsError(kernelId);
-    const record = new KernelRecord(kernelId, found.options, this.#events, this.#timing, this.#inspector);
+    const options = found.options;
+    const record = new KernelRecord({
+      kernelId,
+      definition: found,
+      events: this.#events,
+      timing: this.#timing,
+      inspector: this.#inspector,
+      router: this.#router,
+      dedup: options.dedupWindow === undefined ? undefined : new RecentIds(options.dedupWindow),
+    });
+    for (const declared of options.routes ?? []) {
+      const { to, ...routeOptions } = typeof declared === 'string' ? { to: declared } : declared;
+      record.routes.push(this.#route(kernelId, typeof to === 'string' ? [to] : to, routeOptions));
+    }
     this.#kernels.set(kernelId, record);
     this.#events.emit('stateChange', { kernelId, from: undefined, to: 'launched' });
     try {
-      record.execution = await found.start(record as never);
+      await this.#startLife(record);
     } catch (error) {
       this.#kernels.delete(kernelId);
       throw error;
     }
-    record.execution.finished.then(
-      () => this.#onFinished(record, undefined, false),
-      (error: unknown) => this.#onFinished(record, error, true),
-    );
+    if (options.watchdog !== undefined) this.#watch(record);
   }
 
   /** Phase two: lets a launched kernel receive messages. */
@@ -191,17 +265,7 @@ export class RingKernelRuntime implements AsyncDisposable {
    * resolve and report the drop through the `dropped` event.
    */
   send(kernelId: string, message: Message, options?: WaitOptions): Promise<void> {
-    const record = this.#kernels.get(kernelId);
-    if (record === undefined || (record.state !== 'active' && !this.#canSend(record))) {
-      return Promise.reject(this.#sendRefusal(kernelId, record));
-    }
-    if ((message.priority & 255) !== message.priority) return Promise.reject(this.#priorityError(message));
-    record.telemetry.received++;
-    if (this.#inspector.watchingMessages) this.#inspector.received(kernelId, message);
-    const offered = record.input.offer(message, options);
-    return offered === RESOLVED
-      ? offered
-      : offered.catch((error: unknown) => this.#sendFailed(record, error));
+    return this.#deliver(kernelId, message, options, undefined, false);
   }
 
   /** Sends messages in order, each with the same backpressure rules; resolves with the count sent. */
@@ -298,8 +362,91 @@ export class RingKernelRuntime implements AsyncDisposable {
         onAbort = () => fail(signal.reason);
         signal.addEventListener('abort', onAbort, { once: true });
       }
-      this.send(kernelId, message, options).catch(fail);
+      const sent = this.send(kernelId, message, options);
+      if (sent !== RESOLVED) sent.catch(fail);
     });
+  }
+
+  /**
+   * Routes `from`'s outputs straight into the input of `to` (one id or several, spread by
+   * `strategy`), without passing through the caller. The downstream backpressure applies to the
+   * upstream kernel's `ctx.send`. Outputs answering a pending `request` still go to the requester.
+   * Returns a function that removes the route.
+   */
+  connect(from: string, to: string | readonly string[], options: RouteOptions = {}): () => void {
+    const record = this.#lookup(from);
+    const route = this.#route(from, typeof to === 'string' ? [to] : to, options);
+    record.routes.push(route);
+    return () => {
+      const index = record.routes.indexOf(route);
+      if (index >= 0) record.routes.splice(index, 1);
+    };
+  }
+
+  /** Removes the routes from `from` (to `to` only, when given). */
+  disconnect(from: string, to?: string): void {
+    const routes = this.#lookup(from).routes;
+    for (let index = routes.length - 1; index >= 0; index--) {
+      if (to === undefined || routes[index]!.targets.includes(to)) routes.splice(index, 1);
+    }
+  }
+
+  /**
+   * Publishes `message` on `topic` to every matching subscription (each with its own
+   * backpressure); resolves with the number of subscribers once all accepted it. With
+   * `{ retain: true }` the message is also kept for later subscribers of that topic.
+   */
+  publish(
+    topic: string,
+    message: Message,
+    options: { retain?: boolean } = {},
+    wait?: WaitOptions,
+  ): Promise<number> {
+    return this.#topics.publish(topic, message, options, wait);
+  }
+
+  /**
+   * Subscribes to a topic pattern (`*` one segment, `#` any number). Given a kernel id, matching
+   * messages go to that kernel's input queue (its backpressure); otherwise a {@link Subscription}
+   * with its own queue is returned.
+   */
+  subscribe(pattern: string, kernelId: string): () => void;
+  subscribe(pattern: string, options?: SubscriptionOptions): Subscription;
+  subscribe(pattern: string, target?: string | SubscriptionOptions): Subscription | (() => void) {
+    if (typeof target === 'string') {
+      const unsubscribe = this.#subscribeKernel(pattern, target);
+      this.#lookup(target).subscriptions.push(unsubscribe);
+      return unsubscribe;
+    }
+    return this.#topics.subscription(pattern, target);
+  }
+
+  /**
+   * Puts launched kernels under a supervisor group: when a member crashes (and its restart policy
+   * allows a restart), `oneForOne` restarts it, `oneForAll` restarts every member, `restForOne`
+   * restarts it and the members after it. Past the group's restart intensity the crashed kernel
+   * stays `failed` and an `escalated` event is emitted.
+   */
+  supervise(options: SupervisorGroupOptions): SupervisorGroup {
+    checkGroup(options);
+    if (this.#groups.has(options.name)) {
+      throw new InvalidArgumentError(`a supervisor group '${options.name}' exists already`);
+    }
+    const records = options.kernels.map((id) => this.#lookup(id));
+    this.#groups.set(options.name, {
+      options: { ...options, kernels: [...options.kernels] },
+      intensity: new RestartIntensity(options.maxRestarts, options.withinMs),
+    });
+    for (const record of records) record.groups.push(options.name);
+    return {
+      name: options.name,
+      strategy: options.strategy,
+      kernels: [...options.kernels],
+      dispose: () => {
+        this.#groups.delete(options.name);
+        for (const record of records) record.groups.splice(record.groups.indexOf(options.name), 1);
+      },
+    };
   }
 
   /** A snapshot of one kernel's telemetry. */
@@ -348,10 +495,66 @@ export class RingKernelRuntime implements AsyncDisposable {
       messagesRejected: rejected,
       errors,
       restarts,
+      deadLetters: this.deadLetters.total,
       throughputPerSecond: throughput,
       latency: latency.snapshot(),
       uptimeMs: performance.now() - this.#createdAt,
     };
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Delivery
+
+  /**
+   * The one path every message into a kernel takes (send, routes, sendTo, topics). When `from`
+   * names a kernel and the target cannot take it, the message goes to the dead-letter queue
+   * (routes and topics) instead of failing the sender; `sendTo` (`strict`) rejects.
+   */
+  #deliver(
+    to: string,
+    message: Message,
+    options: WaitOptions | undefined,
+    from: string | undefined,
+    deadLetterIfUndeliverable: boolean,
+  ): Promise<void> {
+    const record = this.#kernels.get(to);
+    if (record === undefined || (record.state !== 'active' && !this.#canSend(record))) {
+      const refusal = this.#sendRefusal(to, record);
+      if (deadLetterIfUndeliverable) {
+        this.#router.deadLetter(to, message, 'undeliverable', refusal);
+        return RESOLVED;
+      }
+      return Promise.reject(refusal);
+    }
+    if ((message.priority & 255) !== message.priority) return Promise.reject(this.#priorityError(message));
+    const telemetry = record.telemetry;
+    if (record.dedup !== undefined && record.dedup.checkAndAdd(message.messageId)) {
+      telemetry.duplicates++;
+      this.#events.emit('duplicate', { kernelId: to, message });
+      return RESOLVED;
+    }
+    telemetry.received++;
+    if (this.#inspector.watchingMessages) this.#inspector.received(to, message);
+    const offered = record.input.offer(message, options);
+    return offered === RESOLVED
+      ? offered
+      : offered.catch((error: unknown) => this.#sendFailed(record, error));
+  }
+
+  #route(from: string, to: readonly string[], options: RouteOptions): Route {
+    return new Route(
+      from,
+      to,
+      options,
+      (target, message, waitOptions, source) => this.#deliver(target, message, waitOptions, source, true),
+      (target) => this.#kernels.get(target)?.input.size ?? Infinity,
+    );
+  }
+
+  #subscribeKernel(pattern: string, kernelId: string): () => void {
+    return this.#topics.subscribe(pattern, (_topic, message, waitOptions) =>
+      this.#deliver(kernelId, message, waitOptions, undefined, true),
+    );
   }
 
   #lookup(kernelId: string): KernelRecord {
@@ -389,6 +592,9 @@ export class RingKernelRuntime implements AsyncDisposable {
     throw error;
   }
 
+  // ------------------------------------------------------------------------------------------
+  // Lifecycle
+
   #transition(kernelId: string, operation: KernelOperation, to: KernelState): Promise<void> {
     let record: KernelRecord;
     try {
@@ -404,22 +610,38 @@ export class RingKernelRuntime implements AsyncDisposable {
     return RESOLVED;
   }
 
+  /** Starts a new life of the kernel's code on its (kept) queues. */
+  async #startLife(record: KernelRecord): Promise<void> {
+    const life = new KernelLife(record);
+    record.life = life;
+    life.execution = await record.definition.start(life);
+    life.execution.stateChanged?.(record.state);
+    life.execution.finished.then(
+      () => this.#onLifeEnded(record, life, undefined, false),
+      (error: unknown) => this.#onLifeEnded(record, life, error, true),
+    );
+  }
+
   async #terminate(record: KernelRecord, timeout: number): Promise<TerminationReport> {
     const kernelId = record.kernelId;
     const previousState = record.state;
+    const life = record.life;
     if (previousState !== 'failed' && previousState !== 'terminated') {
-      record.setState('terminating');
       const terminating = new KernelTerminatingError(kernelId);
-      record.requestTermination(terminating);
+      record.setState('terminating');
+      life?.stop(terminating);
       record.input.refuseTakers(terminating);
       record.input.close(new KernelTerminatedError(kernelId));
     }
     let graceful = previousState !== 'failed';
-    if (previousState !== 'failed' && previousState !== 'terminated' && record.execution !== undefined) {
-      graceful = await settlesWithin(record.execution.finished, timeout);
-      if (!graceful) await record.execution.forceStop?.();
+    if (previousState !== 'failed' && previousState !== 'terminated' && life?.execution !== undefined) {
+      graceful = await settlesWithin(life.execution.finished, timeout);
+      if (!graceful) await life.execution.forceStop?.();
     }
+    if (life !== undefined) life.ended = true;
     this.#kernels.delete(kernelId);
+    this.#progress.delete(record);
+    for (const unsubscribe of record.subscriptions) unsubscribe();
     const closed =
       record.state === 'failed'
         ? new KernelFailedError(kernelId, record.failure)
@@ -441,33 +663,165 @@ export class RingKernelRuntime implements AsyncDisposable {
     return report;
   }
 
-  /** The kernel's code ended: on its own, by terminate, or by throwing. */
-  #onFinished(record: KernelRecord, error: unknown, threw: boolean): void {
-    if (!threw) {
-      if (record.state === 'terminating') return; // terminate() takes it from here
-      // The function returned on its own: the kernel takes no more input; outputs stay receivable.
-      record.setState('terminated');
-      const ended = new KernelTerminatedError(record.kernelId);
-      record.input.refuseTakers(ended);
-      record.input.close(ended);
-      record.output.close(ended);
-      return;
+  /** A life of the kernel's code ended: on its own, by terminate, by a restart, or by throwing. */
+  #onLifeEnded(record: KernelRecord, life: KernelLife, error: unknown, threw: boolean): void {
+    if (record.life !== life) return; // replaced by a restart already
+    if (record.termination !== undefined) {
+      if (threw) this.#recordCrash(record, life, error);
+      return; // terminate() takes it from here
     }
+    if (life.stopping) return; // stopped for a group restart, which starts the next life
+    if (threw) this.#recordCrash(record, life, error);
+    const supervision = record.options.supervision;
+    const policy =
+      supervision?.restart ??
+      (supervision !== undefined || record.groups.length !== 0 ? 'transient' : 'temporary');
+    if (wantsRestart(policy, threw)) {
+      this.#supervise(record, error);
+    } else if (threw) {
+      this.#fail(record, error);
+    } else {
+      this.#ended(record);
+    }
+  }
+
+  /** Counts a crash and moves what the code was processing to the dead-letter queue. */
+  #recordCrash(record: KernelRecord, life: KernelLife, error: unknown): void {
     record.failure = error;
     record.telemetry.recordError(error);
-    const failed = new KernelFailedError(record.kernelId, error);
-    if (record.state !== 'terminating') {
-      record.setState('failed');
-      record.requestTermination(failed);
-    } else {
-      record.setState('failed');
+    for (const message of life.execution?.inFlight?.() ?? []) {
+      this.#router.deadLetter(record.kernelId, message, 'crash', error);
     }
+    this.#events.emit('kernelError', { kernelId: record.kernelId, error, fatal: true });
+  }
+
+  #supervise(record: KernelRecord, error: unknown): void {
+    const groupName = record.groups[0];
+    const group = groupName === undefined ? undefined : this.#groups.get(groupName);
+    const now = performance.now();
+    if (!record.intensity.allow(now) || (group !== undefined && !group.intensity.allow(now))) {
+      this.#fail(record, error);
+      this.#events.emit('escalated', { kernelId: record.kernelId, error, group: groupName });
+      return;
+    }
+    record.failure = undefined;
+    let affected = [record];
+    if (group !== undefined && group.options.strategy !== 'oneForOne') {
+      const members = group.options.kernels;
+      const from = group.options.strategy === 'oneForAll' ? 0 : members.indexOf(record.kernelId);
+      affected = members
+        .slice(from)
+        .map((id) => this.#kernels.get(id))
+        .filter((member): member is KernelRecord => member !== undefined && member.termination === undefined);
+    }
+    const backoff = group?.options.backoff ?? record.options.supervision?.backoff;
+    const restart = this.#restart(record, affected, error, backoff, groupName);
+    record.restarting = restart;
+    restart
+      .catch((startError: unknown) => this.#fail(record, startError))
+      .finally(() => {
+        if (record.restarting === restart) record.restarting = undefined;
+      });
+  }
+
+  async #restart(
+    crashed: KernelRecord,
+    affected: readonly KernelRecord[],
+    error: unknown,
+    backoff: SupervisionOptions['backoff'],
+    group: string | undefined,
+  ): Promise<void> {
+    // Stop the healthy members first (oneForAll / restForOne), each within its terminate timeout.
+    await Promise.all(
+      affected
+        .filter((member) => member !== crashed && member.life !== undefined && !member.life.stopping)
+        .map(async (member) => {
+          const life = member.life!;
+          life.stop();
+          if (
+            life.execution !== undefined &&
+            !(await settlesWithin(life.execution.finished, member.terminateTimeout))
+          ) {
+            await life.execution.forceStop?.();
+          }
+          life.ended = true;
+        }),
+    );
+    for (const member of affected) {
+      if (member.termination !== undefined || this.#kernels.get(member.kernelId) !== member) continue;
+      const attempt = ++member.restartAttempts;
+      const delayMs = backoffDelay(backoff, member.intensity.recent || attempt);
+      member.telemetry.restarts++;
+      this.#events.emit('kernelRestart', { kernelId: member.kernelId, attempt, delayMs, error, group });
+      if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+      if (member.termination !== undefined || member.state === 'failed') continue;
+      if (member.life !== undefined) member.life.ended = true;
+      await this.#startLife(member);
+    }
+  }
+
+  #fail(record: KernelRecord, error: unknown): void {
+    record.failure = error;
+    const failed = new KernelFailedError(record.kernelId, error);
+    record.setState('failed');
+    record.life?.stop(failed);
     record.input.refuseTakers(failed);
     record.input.close(failed);
     record.output.close(failed);
     for (const request of record.pending.values()) request.reject(failed);
     record.pending.clear();
-    this.#events.emit('kernelError', { kernelId: record.kernelId, error, fatal: true });
+  }
+
+  /** The function returned on its own: the kernel takes no more input; outputs stay receivable. */
+  #ended(record: KernelRecord): void {
+    record.setState('terminated');
+    const ended = new KernelTerminatedError(record.kernelId);
+    record.input.refuseTakers(ended);
+    record.input.close(ended);
+    record.output.close(ended);
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Watchdog
+
+  #watch(record: KernelRecord): void {
+    this.#progress.set(record, { processed: record.telemetry.processed, since: performance.now() });
+    if (this.#watchdog !== undefined) return;
+    let period = Infinity;
+    for (const watched of this.#progress.keys())
+      period = Math.min(period, watched.options.watchdog!.stallMs / 4);
+    this.#watchdog = setInterval(() => this.#checkProgress(), Math.max(5, period));
+    (this.#watchdog as { unref?: () => void }).unref?.();
+  }
+
+  #checkProgress(): void {
+    const now = performance.now();
+    for (const [record, progress] of this.#progress) {
+      const telemetry = record.telemetry;
+      if (
+        telemetry.processed !== progress.processed ||
+        record.input.size === 0 ||
+        record.state !== 'active'
+      ) {
+        progress.processed = telemetry.processed;
+        progress.since = now;
+        if (!telemetry.healthy) {
+          telemetry.healthy = true;
+          this.#events.emit('healthy', { kernelId: record.kernelId });
+        }
+      } else if (telemetry.healthy && now - progress.since >= record.options.watchdog!.stallMs) {
+        telemetry.healthy = false;
+        this.#events.emit('unhealthy', {
+          kernelId: record.kernelId,
+          queued: record.input.size,
+          stalledMs: now - progress.since,
+        });
+      }
+    }
+    if (this.#progress.size === 0 && this.#watchdog !== undefined) {
+      clearInterval(this.#watchdog);
+      this.#watchdog = undefined;
+    }
   }
 }
 

@@ -19,6 +19,12 @@ export interface KernelTelemetrySnapshot {
   readonly errors: number;
   readonly lastError: { readonly name: string; readonly message: string; readonly code?: string } | undefined;
   readonly restarts: number;
+  /** Input messages that outlived the kernel's `messageTtl` (moved to dead letters). */
+  readonly messagesExpired: number;
+  /** Sends dropped as repeats of a recent messageId (`dedupWindow`). */
+  readonly duplicates: number;
+  /** False while the watchdog sees queued messages and no progress. */
+  readonly healthy: boolean;
   readonly inputQueueDepth: number;
   readonly outputQueueDepth: number;
   readonly inputQueueCapacity: number;
@@ -73,6 +79,9 @@ export class KernelTelemetry {
   rejected = 0;
   errors = 0;
   restarts = 0;
+  expired = 0;
+  duplicates = 0;
+  healthy = true;
   lastError: KernelTelemetrySnapshot['lastError'] = undefined;
   #device: DeviceCounters | undefined = undefined;
   readonly latency = new LatencyHistogram();
@@ -144,6 +153,9 @@ export class KernelTelemetry {
       errors: this.errors,
       lastError: this.lastError,
       restarts: this.restarts,
+      messagesExpired: this.expired,
+      duplicates: this.duplicates,
+      healthy: this.healthy,
       inputQueueDepth: queues.inputDepth,
       outputQueueDepth: queues.outputDepth,
       inputQueueCapacity: queues.inputCapacity,
@@ -180,6 +192,8 @@ export interface TelemetrySummary {
   readonly messagesRejected: number;
   readonly errors: number;
   readonly restarts: number;
+  /** Entries ever added to the runtime's dead-letter queue. */
+  readonly deadLetters: number;
   /** Sum of the kernels' windowed throughputs. */
   readonly throughputPerSecond: number;
   /** Processing latency over all kernels' samples. */
