@@ -104,6 +104,7 @@ function describeAdapter(found: FoundAdapter, limits: GPUSupportedLimits): Accel
     features: [...found.adapter.features].sort(),
     details: {
       entry: found.label,
+      device: info.device || 'unknown',
       fallbackAdapter: String((info as { isFallbackAdapter?: boolean }).isFallbackAdapter ?? false),
       featureLevel: String((found.adapter as { featureLevel?: string }).featureLevel ?? 'core'),
     },
