@@ -26,7 +26,7 @@ export const CAPACITY_WORD = 2;
 export const TAIL_WORD = CACHE_LINE_BYTES / 4;
 export const HEAD_WORD = (2 * CACHE_LINE_BYTES) / 4;
 
-/** Offsets of the three waiting words inside a side's line. */
+/** Offsets of the three waiting words inside a side's line (sleeping = number of sleepers). */
 export const SLEEPING_OFFSET = 0;
 export const DOORBELL_OFFSET = 1;
 export const INTERRUPTS_OFFSET = 2;

@@ -379,20 +379,31 @@ export class SpscByteRing {
    * length, {@link RING_EMPTY}, or {@link TARGET_TOO_SMALL} (nothing consumed; see {@link peekLength}).
    */
   tryRead(target: Uint8Array, targetOffset = 0): number {
-    const length = this.peekLength();
-    if (length < 0) {
+    const readIndex = this.skipPadding();
+    if (readIndex === this.cachedTail) {
       this.releaseRead();
       return RING_EMPTY;
     }
+    const position = readIndex & this.mask;
+    const length = this.words[position >> 2]!;
     if (length > target.length - targetOffset) return TARGET_TOO_SMALL;
-    this.acquireRead();
-    const source = this.currentFrameBytes;
-    const sourceOffset = this.currentFrameOffset;
+    const payloadStart = (position + FRAME_HEADER_BYTES) & this.mask;
+    const firstPart = this.capacity - payloadStart;
+    const bytes = this.bytes;
     if (length <= SMALL_COPY_BYTES) {
-      for (let i = 0; i < length; i++) target[targetOffset + i] = source[sourceOffset + i]!;
+      if (length <= firstPart) {
+        for (let i = 0; i < length; i++) target[targetOffset + i] = bytes[payloadStart + i]!;
+      } else {
+        for (let i = 0; i < firstPart; i++) target[targetOffset + i] = bytes[payloadStart + i]!;
+        for (let i = firstPart; i < length; i++) target[targetOffset + i] = bytes[i - firstPart]!;
+      }
+    } else if (length <= firstPart) {
+      target.set(bytes.subarray(payloadStart, payloadStart + length), targetOffset);
     } else {
-      target.set(source.subarray(sourceOffset, sourceOffset + length), targetOffset);
+      target.set(bytes.subarray(payloadStart, this.capacity), targetOffset);
+      target.set(bytes.subarray(0, length - firstPart), targetOffset + firstPart);
     }
+    this.readIndex = (readIndex + frameFootprint(length)) | 0;
     this.releaseRead();
     return length;
   }
@@ -566,16 +577,20 @@ export class SpscByteRing {
     return this.hasRoomFor(this.writeIndex, footprint);
   }
 
-  /** Consumes a pending interrupt of this side, if another thread raised one since we last looked. */
-  private takeInterrupt(waitLine: number): boolean {
+  /** Interrupts of this side already reported to a caller. */
+  private seenInterrupts(waitLine: number): number {
+    return waitLine === CONSUMER_WAIT_LINE ? this.seenConsumerInterrupts : this.seenProducerInterrupts;
+  }
+
+  /**
+   * Whether an interrupt arrived since `seenAtStart` (what had been reported when this wait
+   * began), so every wait in progress at the time of an interrupt reports it, not just the first.
+   */
+  private takeInterrupt(waitLine: number, seenAtStart: number): boolean {
     const count = Atomics.load(this.header, waitLine + INTERRUPTS_OFFSET);
-    if (waitLine === CONSUMER_WAIT_LINE) {
-      if (count === this.seenConsumerInterrupts) return false;
-      this.seenConsumerInterrupts = count;
-    } else {
-      if (count === this.seenProducerInterrupts) return false;
-      this.seenProducerInterrupts = count;
-    }
+    if (count === seenAtStart) return false;
+    if (waitLine === CONSUMER_WAIT_LINE) this.seenConsumerInterrupts = count;
+    else this.seenProducerInterrupts = count;
     return true;
   }
 
@@ -592,7 +607,8 @@ export class SpscByteRing {
 
   /**
    * Check-then-sleep without lost wake-ups: raise the sleeping flag, read the doorbell, re-check
-   * readiness, then sleep on the doorbell value read. The other side stores its index before it
+   * readiness, then sleep on the doorbell value read. The flag is a count of sleepers, so two
+   * async waits on the same side (e.g. overlapping receives) cannot clear each other's flag. The other side stores its index before it
    * reads the flag (both sequentially consistent), so either we see its index or it sees our
    * flag and bumps the doorbell, which makes `Atomics.wait` return.
    */
@@ -603,20 +619,21 @@ export class SpscByteRing {
     }
     const header = this.header;
     const deadline = performance.now() + timeout;
+    const seenAtStart = this.seenInterrupts(waitLine);
     for (;;) {
       if (this.isReady(waitLine, footprint)) return 'ready';
-      if (this.takeInterrupt(waitLine)) return 'interrupted';
-      Atomics.store(header, waitLine + SLEEPING_OFFSET, 1);
+      if (this.takeInterrupt(waitLine, seenAtStart)) return 'interrupted';
+      Atomics.add(header, waitLine + SLEEPING_OFFSET, 1);
       const doorbell = Atomics.load(header, waitLine + DOORBELL_OFFSET);
       let outcome: RingWaitOutcome | undefined;
       if (this.isReady(waitLine, footprint)) outcome = 'ready';
-      else if (this.takeInterrupt(waitLine)) outcome = 'interrupted';
+      else if (this.takeInterrupt(waitLine, seenAtStart)) outcome = 'interrupted';
       else {
         const remaining = deadline - performance.now();
         if (remaining <= 0) outcome = 'timed-out';
         else Atomics.wait(header, waitLine + DOORBELL_OFFSET, doorbell, remaining);
       }
-      Atomics.store(header, waitLine + SLEEPING_OFFSET, 0);
+      Atomics.sub(header, waitLine + SLEEPING_OFFSET, 1);
       if (outcome !== undefined) return outcome;
     }
   }
@@ -635,23 +652,24 @@ export class SpscByteRing {
     }
     const header = this.header;
     const deadline = performance.now() + timeout;
+    const seenAtStart = this.seenInterrupts(waitLine);
     const wakeOnAbort = (): void => this.ringDoorbell(waitLine);
     signal?.addEventListener('abort', wakeOnAbort, { once: true });
     try {
       for (;;) {
         if (this.isReady(waitLine, footprint)) return 'ready';
-        if (this.takeInterrupt(waitLine)) return 'interrupted';
-        Atomics.store(header, waitLine + SLEEPING_OFFSET, 1);
+        if (this.takeInterrupt(waitLine, seenAtStart)) return 'interrupted';
+        Atomics.add(header, waitLine + SLEEPING_OFFSET, 1);
         try {
           const doorbell = Atomics.load(header, waitLine + DOORBELL_OFFSET);
           if (this.isReady(waitLine, footprint)) return 'ready';
-          if (this.takeInterrupt(waitLine)) return 'interrupted';
+          if (this.takeInterrupt(waitLine, seenAtStart)) return 'interrupted';
           if (signal?.aborted === true) throw signal.reason;
           const remaining = deadline - performance.now();
           if (remaining <= 0) throw new TimeoutError(operation, timeout);
           await waitOnWordAsync(header, waitLine + DOORBELL_OFFSET, doorbell, remaining);
         } finally {
-          Atomics.store(header, waitLine + SLEEPING_OFFSET, 0);
+          Atomics.sub(header, waitLine + SLEEPING_OFFSET, 1);
         }
       }
     } finally {

@@ -289,6 +289,19 @@ describe('SpscByteRing waits on one thread', () => {
     assert.equal(producer.waitWritable(8, { timeout: 10_000 }), 'interrupted');
   });
 
+  test('overlapping async waits on one side all see an interrupt, and one leaving does not hide the other', async () => {
+    const { producer, consumer } = ringPair(64);
+    const first = consumer.waitReadableAsync({ timeout: 10_000 });
+    const second = consumer.waitReadableAsync({ timeout: 10_000 });
+    setImmediate(() => producer.interruptConsumer());
+    assert.deepEqual(await Promise.all([first, second]), ['interrupted', 'interrupted']);
+    const short = consumer.waitReadableAsync({ timeout: 1 }).catch((error: unknown) => error);
+    const long = consumer.waitReadableAsync({ timeout: 10_000 });
+    assert.ok((await short) instanceof TimeoutError);
+    producer.tryWrite(bytesOf(1));
+    assert.equal(await long, 'ready', 'the remaining sleeper is still woken by the next publish');
+  });
+
   test('waitReadableAsync resolves when the producer publishes later', async () => {
     const { producer, consumer } = ringPair(64);
     const waiting = consumer.waitReadableAsync({ timeout: 10_000 });
