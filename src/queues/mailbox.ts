@@ -161,6 +161,7 @@ export class Mailbox<T> {
     if (this.#closedError !== undefined) return false;
     if (this.#takeable && this.#takers.length !== 0) {
       // A taker only waits while nothing is takeable, so handing over directly keeps the order.
+      this.onTaken?.(item);
       this.#handTo(this.#takers.shift()!, item);
       return true;
     }
@@ -245,9 +246,9 @@ export class Mailbox<T> {
     return batch;
   }
 
+  /** `item` was already reported to `onTaken` (by takeNow, or by offerNow's direct hand-over). */
   #handTo(taker: Waiter, item: T): void {
     this.#settle(taker);
-    this.onTaken?.(item);
     taker.resolve(taker.batch === 0 ? item : this.#fillBatch([item], taker.batch));
   }
 

@@ -364,3 +364,27 @@ test('a negative or non-numeric timeout is refused with a clear error', async ()
   await assert.rejects(box.take({ timeout: Number.NaN }), /timeout must be a number/);
   assert.equal(box.waitingTakers, 0);
 });
+
+test('onTaken reports each item handed to a taker exactly once, whichever path it took', async () => {
+  const { box } = mailbox(8);
+  const taken: string[] = [];
+  box.onTaken = (entry) => taken.push(entry.name);
+  // Taken at once.
+  await box.offer(item('queued'));
+  await box.take();
+  // Handed straight to a waiting taker.
+  const waiting = box.take();
+  await box.offer(item('handed'));
+  await waiting;
+  // Served to a waiting taker when the mailbox reopens, single and batch.
+  box.takeable = false;
+  const single = box.take();
+  const batch = box.takeBatch(2);
+  for (const name of ['reopen-1', 'reopen-2', 'reopen-3']) await box.offer(item(name));
+  box.takeable = true;
+  await Promise.all([single, batch]);
+  // Neither drain nor eviction counts as taken.
+  await box.offer(item('drained'));
+  box.drain();
+  assert.deepEqual(taken, ['queued', 'handed', 'reopen-1', 'reopen-2', 'reopen-3']);
+});
