@@ -143,12 +143,29 @@ function build<T, TIn, O extends FieldOptions<TIn> | undefined>(
 
 const identity = <T>(value: T): T => value;
 
+/**
+ * msgpack has no integer -0: msgpackr writes -0 as the integer 0. Float fields send -0 as `false` (never a
+ * valid number) so it comes back exactly; integer fields turn -0 into 0 on create.
+ */
+const NEGATIVE_ZERO_ON_WIRE = false;
+const encodeFloat = (value: number): number | boolean =>
+  value === 0 && 1 / value < 0 ? NEGATIVE_ZERO_ON_WIRE : value;
+
 function numberSpec(kind: string, expected: string, accepts: (value: number) => boolean): BaseSpec<number> {
-  const check = (value: unknown, messageType: string, path: string): number => {
-    if (typeof value === 'number' && accepts(value)) return value;
-    throw invalid(messageType, path, value, expected);
-  };
-  return { kind, expected, check, encode: identity, decode: check };
+  const isFloat = kind === 'f32' || kind === 'f64';
+  const check = isFloat
+    ? (value: unknown, messageType: string, path: string): number => {
+        if (typeof value === 'number' && accepts(value)) return value;
+        throw invalid(messageType, path, value, expected);
+      }
+    : (value: unknown, messageType: string, path: string): number => {
+        if (typeof value === 'number' && accepts(value)) return value === 0 ? 0 : value;
+        throw invalid(messageType, path, value, expected);
+      };
+  if (!isFloat) return { kind, expected, check, encode: identity, decode: check };
+  const decode = (raw: unknown, messageType: string, path: string): number =>
+    raw === NEGATIVE_ZERO_ON_WIRE ? -0 : check(raw, messageType, path);
+  return { kind, expected, check, encode: encodeFloat, decode };
 }
 
 const F32_MAX = 3.4028234663852886e38;
@@ -435,7 +452,7 @@ export const field = {
     };
     // A fresh plain Uint8Array: msgpackr hands out Buffer views into the input, which the caller may reuse.
     const decode = (raw: unknown, messageType: string, path: string): Uint8Array =>
-      Uint8Array.from(check(raw, messageType, path));
+      new Uint8Array(check(raw, messageType, path));
     return build<Uint8Array, Uint8Array, O>(
       { kind: 'bytes', expected, check, encode: identity, decode, clone: (value) => value.slice() },
       options as O,

@@ -125,6 +125,31 @@ describe('codec: round trips', () => {
     }
   });
 
+  it('-0 survives in float fields (msgpack has no integer -0); integer fields hold 0', () => {
+    const Zeros = defineMessage('Zeros', {
+      single: field.f32(),
+      double: field.f64(),
+      maybe: field.optional(field.f64()),
+      many: field.list(field.f64()),
+      whole: field.i32(),
+    });
+    const message = Zeros.create({ single: -0, double: -0, maybe: -0, many: [0, -0], whole: -0 });
+    assert.ok(Object.is(message.whole, 0));
+    const decoded = Zeros.decode(Zeros.encode(message));
+    assert.ok(Object.is(decoded.single, -0));
+    assert.ok(Object.is(decoded.double, -0));
+    assert.ok(Object.is(decoded.maybe, -0));
+    assert.ok(Object.is(decoded.many[0], 0));
+    assert.ok(Object.is(decoded.many[1], -0));
+    assert.ok(
+      Object.is(
+        Zeros.decode(Zeros.encode(Zeros.create({ ...message, maybe: undefined, messageId: undefined })))
+          .maybe,
+        undefined,
+      ),
+    );
+  });
+
   it('decoded typed arrays own their memory (no view into the input bytes)', () => {
     const original = everything();
     const bytes = Everything.encode(original);
