@@ -59,11 +59,17 @@ const SMALL_COPY_BYTES = 32;
  *
  * One thread writes (`tryWrite`, `tryWriteBatch`, `reserve`/`commit` + `publish`), one thread reads
  * (`tryRead`, `acquireRead`/`releaseRead`, `drain`); each builds its own `SpscByteRing` over the same
- * buffer with {@link SpscByteRing.attach}. Hot-path calls never throw and never allocate: they return
- * counts or sentinels ({@link RING_EMPTY}, `false`). The tail and head indices live on separate
- * 64-byte lines, each written by one side only. The doorbell (`waitReadable` / `waitWritable` and
- * their async forms) sleeps on `Atomics.wait` / `Atomics.waitAsync`; the other side pays for
- * `Atomics.notify` only when a sleeping flag says someone is asleep.
+ * buffer with {@link SpscByteRing.attach}. Hot-path calls never throw: they return counts or
+ * sentinels ({@link RING_EMPTY}, `false`). They allocate nothing, except one temporary view per
+ * bulk copy of a frame longer than 32 bytes that wraps or is copied out by `tryRead`. The tail and
+ * head indices live on separate 64-byte lines, each written by one side only. The doorbell
+ * (`waitReadable` / `waitWritable` and their async forms) sleeps on `Atomics.wait` /
+ * `Atomics.waitAsync`; the other side pays for `Atomics.notify` only when a sleeper count says
+ * someone is asleep. Batch calls (`tryStage` + `publish`, `drain`, `acquireRead` + `releaseRead`)
+ * pay the cross-thread index store once per batch instead of once per frame.
+ *
+ * A pending `waitReadableAsync`/`waitWritableAsync` without a timeout does not keep a Node
+ * process alive (Node does not count `Atomics.waitAsync` as pending work); with a timeout it does.
  *
  * @example
  * ```ts
@@ -259,7 +265,11 @@ export class SpscByteRing {
         bytes.set(frame, payloadStart);
       }
     } else {
-      for (let i = 0; i < firstPart; i++) bytes[payloadStart + i] = frame[i]!;
+      if (firstPart <= SMALL_COPY_BYTES) {
+        for (let i = 0; i < firstPart; i++) bytes[payloadStart + i] = frame[i]!;
+      } else {
+        bytes.set(frame.subarray(0, firstPart), payloadStart);
+      }
       if (length - firstPart <= SMALL_COPY_BYTES) {
         for (let i = firstPart; i < length; i++) bytes[i - firstPart] = frame[i]!;
       } else {
@@ -275,7 +285,8 @@ export class SpscByteRing {
    * so an encoder can write straight into the ring; returns the offset of the payload in
    * {@link bytes}, or -1 when there is no room yet (wait with `waitWritable(maxLength)` and retry).
    * Finish with {@link commit}. Reservations never wrap: when the end of the ring is too close, a
-   * padding marker fills it and the frame starts at offset 0.
+   * padding marker fills it and the frame starts at offset 0. Like `tryWrite`, it returns -1 forever
+   * for `maxLength > maxFrameSize`: check with {@link checkFrameSize} at your boundary.
    */
   reserve(maxLength: number): number {
     const footprint = frameFootprint(maxLength);
@@ -307,7 +318,10 @@ export class SpscByteRing {
    */
   commit(length: number): void {
     const reservedIndex = this.reservedIndex;
-    if (reservedIndex !== this.writeIndex || !(length >= 0 && length <= this.reservedLength)) {
+    if (
+      reservedIndex !== this.writeIndex ||
+      !(length >= 0 && length <= this.reservedLength && (length | 0) === length)
+    ) {
       throw new InvalidArgumentError(
         `commit(${describeValue(length)}) needs a pending reserve() of at least that many bytes ` +
           `(reserved: ${reservedIndex === this.writeIndex ? this.reservedLength : 'none'})`,
