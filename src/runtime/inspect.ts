@@ -1,6 +1,7 @@
 import { InvalidArgumentError, describeValue } from '../errors.js';
 import type { Message } from '../messages/types.js';
 import type { DropReason } from '../queues/mailbox.js';
+import type { DeadLetterReason } from './dead-letters.js';
 import type { RuntimeEvents } from './events.js';
 import type { KernelState } from './kernel-state.js';
 
@@ -82,6 +83,30 @@ export interface TerminatedInspection {
   readonly time: number;
 }
 
+/** A supervised kernel is about to be restarted (`attempt` counts from 1), or gave up (`escalated`). */
+export interface RestartInspection {
+  readonly type: 'restart';
+  readonly kernelId: string;
+  /** Restart number, from 1; undefined when `escalated`. */
+  readonly attempt: number | undefined;
+  /** Delay before the restart, ms; undefined when `escalated`. */
+  readonly delayMs: number | undefined;
+  /** True when restart intensity was exceeded: no restart, the kernel stays failed. */
+  readonly escalated: boolean;
+  readonly error: unknown;
+  readonly time: number;
+}
+
+/** A message went to the runtime's dead-letter queue. */
+export interface DeadLetterInspection {
+  readonly type: 'deadLetter';
+  readonly kernelId: string;
+  readonly message: Message;
+  readonly reason: DeadLetterReason;
+  readonly error: unknown;
+  readonly time: number;
+}
+
 /** Everything `runtime.inspect` reports; switch on `type`. */
 export type InspectionEvent =
   | LifecycleInspection
@@ -91,6 +116,8 @@ export type InspectionEvent =
   | DroppedInspection
   | RejectedInspection
   | ErrorInspection
+  | RestartInspection
+  | DeadLetterInspection
   | TerminatedInspection;
 
 export type InspectionEventType = InspectionEvent['type'];
@@ -104,8 +131,8 @@ export interface InspectOptions {
   /**
    * Report every Nth per-message event (`received`, `sent`, `processed`), counted per kernel and
    * type, starting with the first. A fraction keeps that share instead (0.25 = every 4th, evenly
-   * spaced). Default 1 (every one). Lifecycle, drop, rejection, error and termination events are
-   * never sampled.
+   * spaced). Default 1 (every one). The other events (lifecycle, drop, rejection, error, restart,
+   * dead letter, termination) are never sampled.
    */
   readonly sample?: number | undefined;
   /** At most this many per-message events per second for this listener (the rest are skipped). */
@@ -152,6 +179,8 @@ const allTypes: readonly InspectionEventType[] = [
   'dropped',
   'rejected',
   'error',
+  'restart',
+  'deadLetter',
   'terminated',
 ];
 
@@ -206,7 +235,7 @@ class Subscription {
 /**
  * Delivers inspection events to `runtime.inspect` listeners. The runtime's hot paths check
  * {@link Inspector.watchingMessages} (one boolean) before building a per-message event, so an
- * uninspected runtime pays nothing more. Lifecycle, drop, rejection, error and termination events
+ * uninspected runtime pays nothing more. Lifecycle, drop, rejection, error, restart, dead-letter and termination events
  * come from the runtime's own events, subscribed only while someone inspects.
  */
 export class Inspector {
@@ -293,6 +322,31 @@ export class Inspector {
       ),
       events.on('kernelError', ({ kernelId, error, fatal }) =>
         this.#deliver({ type: 'error', kernelId, error, fatal, time: performance.now() }),
+      ),
+      events.on('kernelRestart', ({ kernelId, attempt, delayMs, error }) =>
+        this.#deliver({
+          type: 'restart',
+          kernelId,
+          attempt,
+          delayMs,
+          escalated: false,
+          error,
+          time: performance.now(),
+        }),
+      ),
+      events.on('escalated', ({ kernelId, error }) =>
+        this.#deliver({
+          type: 'restart',
+          kernelId,
+          attempt: undefined,
+          delayMs: undefined,
+          escalated: true,
+          error,
+          time: performance.now(),
+        }),
+      ),
+      events.on('deadLetter', ({ kernelId, message, reason, error }) =>
+        this.#deliver({ type: 'deadLetter', kernelId, message, reason, error, time: performance.now() }),
       ),
       events.on('terminated', (report) =>
         this.#deliver({

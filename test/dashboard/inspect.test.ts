@@ -140,6 +140,40 @@ describe('runtime.inspect', () => {
     assert.ok(errors.every((event) => event.type === 'error' && !event.fatal));
   });
 
+  it('reports restarts of a supervised kernel and the message it crashed on as a dead letter', async () => {
+    const runtime = new RingKernelRuntime();
+    const events: InspectionEvent[] = [];
+    runtime.inspect((event) => events.push(event), { types: ['restart', 'deadLetter', 'error'] });
+    const restarted = new Promise<void>((resolve) => runtime.on('kernelRestart', () => resolve()));
+    let lives = 0;
+    await runtime.launch(
+      'fragile',
+      ringKernel(
+        {
+          kernelId: 'fragile',
+          supervision: { restart: 'transient', backoff: { type: 'fixed', initialMs: 1, jitter: 0 } },
+        },
+        async (ctx) => {
+          lives++;
+          for await (const _ of ctx) throw new Error('boom');
+        },
+      ),
+    );
+    await runtime.activate('fragile');
+    await runtime.send('fragile', Ping.create({ value: 1 }));
+    await restarted;
+    await runtime.terminateAll();
+    const restart = events.find((event) => event.type === 'restart');
+    assert.ok(restart?.type === 'restart');
+    assert.equal(restart.attempt, 1);
+    assert.equal(restart.escalated, false);
+    assert.equal((restart.error as Error).message, 'boom');
+    const dead = events.find((event) => event.type === 'deadLetter');
+    assert.ok(dead?.type === 'deadLetter' && dead.reason === 'crash' && dead.kernelId === 'fragile');
+    assert.ok(events.some((event) => event.type === 'error' && event.fatal));
+    assert.ok(lives >= 1);
+  });
+
   it('rejects bad options with InvalidArgumentError', async () => {
     const runtime = new RingKernelRuntime();
     assert.throws(() => runtime.inspect(() => undefined, { sample: 0 }), InvalidArgumentError);
