@@ -1,4 +1,4 @@
-import { describeValue } from '../errors.js';
+import { describeValue, InvalidArgumentError } from '../errors.js';
 import { getDefaultCodec } from './codec.js';
 import { MessageDecodeError, MessageDefinitionError, MessageValidationError } from './errors.js';
 import type { AnyField, Field, FieldPresence, NestedDefinition } from './fields.js';
@@ -294,7 +294,13 @@ export function defineMessage<const Name extends string, const F extends FieldMa
       );
     },
     is: (value): value is MessageShape<F> => value instanceof MessageClass,
-    encode: (message) => getDefaultCodec().encodeWith(definition, message),
+    encode: (message) => {
+      if (!(message instanceof MessageClass))
+        throw new InvalidArgumentError(
+          `${name}.encode() got ${describeValue(message)}; pass a message made by ${name}.create()`,
+        );
+      return getDefaultCodec().encodeWith(definition, message);
+    },
     decode: (bytes) => getDefaultCodec().decode(bytes, definition),
     createAt: (init, messageType, path) => construct(init, messageType, path, undefined, DEFAULT_PRIORITY),
     encodeValue: (message) => toWireWith(message, 0),

@@ -166,6 +166,12 @@ describe('codec: round trips', () => {
     assert.deepEqual(Array.from(Window.decode(Window.encode(message)).values), [1, 2]);
   });
 
+  it("a definition refuses to encode another type's message or a plain object", () => {
+    const point = Point.create({ x: 1, y: 2 });
+    assert.throws(() => Everything.encode(point as never), /Everything\.encode\(\) got Point instance/);
+    assert.throws(() => Point.encode({ ...point }), /pass a message made by Point\.create\(\)/);
+  });
+
   it('a 3-field message encodes compactly', () => {
     const Small = defineMessage('CalculateRequest', {
       a: field.f64(),
