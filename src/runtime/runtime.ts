@@ -19,6 +19,7 @@ import type { KernelDefinition } from './kernel-port.js';
 import { KernelLife, KernelRecord, type KernelRouter, type PendingRequest } from './kernel-record.js';
 import { DeadLetterQueue } from './dead-letters.js';
 import { RecentIds } from './recent-ids.js';
+import { pipelineOf, type PipelineBuilder } from './pipeline.js';
 import { Route, type RouteDescription, type RouteOptions } from './routes.js';
 import {
   RestartIntensity,
@@ -311,14 +312,36 @@ export class RingKernelRuntime implements AsyncDisposable {
     message: Message,
     options?: WaitOptions,
   ): Promise<Reply> {
-    const record = this.#kernels.get(kernelId);
-    if (record === undefined) return Promise.reject(this.#notFound(kernelId));
     const id = message.messageId;
     if (typeof id !== 'string') {
       return Promise.reject(
         new InvalidArgumentError(`request needs a message with a messageId; got ${describeValue(id)}`),
       );
     }
+    return this.#awaitReply<Reply>(kernelId, id, options, () => this.send(kernelId, message, options));
+  }
+
+  /**
+   * Resolves with the next output of `kernelId` whose `correlationId` is `correlationId`, taking
+   * it out of the output stream (other outputs are left for `receive`). Use it when the request
+   * entered elsewhere, e.g. at the head of a pipeline whose last stage answers.
+   */
+  awaitReply<Reply extends Message = Message>(
+    kernelId: string,
+    correlationId: string,
+    options?: WaitOptions,
+  ): Promise<Reply> {
+    return this.#awaitReply<Reply>(kernelId, correlationId, options, undefined);
+  }
+
+  #awaitReply<Reply extends Message>(
+    kernelId: string,
+    id: string,
+    options: WaitOptions | undefined,
+    send: (() => Promise<void>) | undefined,
+  ): Promise<Reply> {
+    const record = this.#kernels.get(kernelId);
+    if (record === undefined) return Promise.reject(this.#notFound(kernelId));
     if (record.pending.has(id)) {
       return Promise.reject(
         new InvalidArgumentError(`a request with messageId ${id} is already pending on '${kernelId}'`),
@@ -362,8 +385,10 @@ export class RingKernelRuntime implements AsyncDisposable {
         onAbort = () => fail(signal.reason);
         signal.addEventListener('abort', onAbort, { once: true });
       }
-      const sent = this.send(kernelId, message, options);
-      if (sent !== RESOLVED) sent.catch(fail);
+      if (send !== undefined) {
+        const sent = send();
+        if (sent !== RESOLVED) sent.catch(fail);
+      }
     });
   }
 
@@ -389,6 +414,11 @@ export class RingKernelRuntime implements AsyncDisposable {
     for (let index = routes.length - 1; index >= 0; index--) {
       if (to === undefined || routes[index]!.targets.includes(to)) routes.splice(index, 1);
     }
+  }
+
+  /** Starts building a pipeline of kernels in this runtime (see {@link pipelineOf}). */
+  pipeline(name: string): PipelineBuilder {
+    return pipelineOf(this, name);
   }
 
   /**

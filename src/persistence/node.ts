@@ -1,0 +1,1 @@
+export { FileStateStore } from './file-state-store-node.js';

@@ -1,0 +1,371 @@
+import { InvalidArgumentError, describeValue } from '../errors.js';
+import { defineMessage, type MessageOf } from '../messages/define.js';
+import { field } from '../messages/fields.js';
+import { definitionOf } from '../messages/wire.js';
+import type { Message } from '../messages/types.js';
+import type { BackpressureStrategy } from '../queues/backpressure.js';
+import type { WaitOptions } from '../queues/wait-options.js';
+import type { KernelTelemetrySnapshot } from '../telemetry/kernel-telemetry.js';
+import type { KernelContext } from './kernel-context.js';
+import { ringKernel } from './ring-kernel.js';
+import { Route, type RouteStrategy } from './routes.js';
+import type { RingKernelRuntime } from './runtime.js';
+import type { SupervisionOptions } from './supervision.js';
+
+/**
+ * What a pipeline emits when a stage fails on a message: the guide's StageResult. It carries the
+ * stage name and the error, keeps the message's correlationId, and passes through the remaining
+ * stages untouched, so it comes out of the pipeline like any result instead of being lost.
+ */
+export const StageResult = defineMessage('StageResult', {
+  stage: field.string(),
+  success: field.bool({ default: false }),
+  error: field.string(),
+  errorCode: field.optional(field.string()),
+});
+export type StageResult = MessageOf<typeof StageResult>;
+
+/** A stage's work on one message: an output, several, or none (filtered out). */
+export type StageHandler<In extends Message = Message, Out extends Message = Message> = (
+  input: In,
+  ctx: KernelContext<In, Out>,
+) => Out | readonly Out[] | undefined | Promise<Out | readonly Out[] | undefined>;
+
+/** Options of a pipeline stage. */
+export interface StageOptions {
+  /** Copies of the stage (fan-out). Default 1. */
+  readonly replicas?: number | undefined;
+  /** How messages are spread over the replicas. Default `roundRobin`. */
+  readonly distribute?: RouteStrategy | undefined;
+  /** Partitioning key for `keyHash`. */
+  readonly key?: ((message: Message) => string | number) | undefined;
+  readonly queueSize?: number | undefined;
+  readonly backpressure?: BackpressureStrategy | undefined;
+  readonly supervision?: SupervisionOptions | undefined;
+}
+
+/** Options of an aggregating stage: flush when `count` messages are held or `timeMs` after the first. */
+export interface AggregateOptions extends Omit<StageOptions, 'replicas' | 'distribute' | 'key'> {
+  readonly count?: number | undefined;
+  readonly timeMs?: number | undefined;
+}
+
+interface StagePlan {
+  readonly name: string;
+  readonly options: StageOptions;
+  readonly body: (ctx: KernelContext, first: boolean) => Promise<void>;
+}
+
+/** The correlation a message carries through a pipeline: the id of the message that entered it. */
+function carriedId(input: Message, first: boolean): string {
+  return first ? input.messageId : (input.correlationId ?? input.messageId);
+}
+
+/** `output` with `correlationId` set to `carry` (re-created when it differs; messages are frozen). */
+function withCorrelation(output: Message, carry: string): Message {
+  if (output.correlationId === carry) return output;
+  const definition = definitionOf(output);
+  if (definition === undefined) return Object.freeze({ ...output, correlationId: carry });
+  const wire = definition.toWire(output);
+  wire[2] = carry;
+  return definition.fromWire(wire, 0, definition.name, '');
+}
+
+function errorResult(stage: string, error: unknown, carry: string, priority: number): StageResult {
+  const code = (error as { code?: unknown } | null)?.code;
+  return StageResult.create({
+    stage,
+    error: error instanceof Error ? error.message : String(error),
+    ...(typeof code === 'string' ? { errorCode: code } : {}),
+    correlationId: carry,
+    priority,
+  });
+}
+
+function stageBody(name: string, handler: StageHandler): StagePlan['body'] {
+  return async (ctx, first) => {
+    for await (const input of ctx) {
+      if (StageResult.is(input)) {
+        await ctx.send(input);
+        continue;
+      }
+      const carry = carriedId(input, first);
+      let outputs: Message | readonly Message[] | undefined;
+      try {
+        outputs = await handler(input, ctx);
+      } catch (error) {
+        ctx.reportError(error);
+        await ctx.send(errorResult(name, error, carry, input.priority));
+        continue;
+      }
+      if (outputs === undefined) continue;
+      if (Array.isArray(outputs)) {
+        for (const output of outputs as readonly Message[]) await ctx.send(withCorrelation(output, carry));
+      } else {
+        await ctx.send(withCorrelation(outputs as Message, carry));
+      }
+    }
+  };
+}
+
+function aggregateBody(
+  name: string,
+  options: AggregateOptions,
+  combine: (batch: readonly Message[]) => Message | undefined | Promise<Message | undefined>,
+): StagePlan['body'] {
+  const count = options.count ?? Infinity;
+  const timeMs = options.timeMs ?? Infinity;
+  return async (ctx) => {
+    let batch: Message[] = [];
+    let flushAt = Infinity;
+    const flush = async () => {
+      const held = batch;
+      batch = [];
+      flushAt = Infinity;
+      if (held.length === 0) return;
+      try {
+        const output = await combine(held);
+        if (output !== undefined) await ctx.send(output);
+      } catch (error) {
+        ctx.reportError(error);
+        await ctx.send(errorResult(name, error, carriedId(held[0]!, false), held[0]!.priority));
+      }
+    };
+    while (!ctx.shouldTerminate) {
+      const wait = flushAt === Infinity ? undefined : Math.max(0, flushAt - performance.now());
+      const input = await ctx.tryReceive(wait === undefined ? {} : { timeout: wait });
+      if (input === undefined) {
+        if (performance.now() >= flushAt) await flush();
+        continue;
+      }
+      if (StageResult.is(input)) {
+        await ctx.send(input);
+        continue;
+      }
+      if (batch.length === 0 && timeMs !== Infinity) flushAt = performance.now() + timeMs;
+      batch.push(input);
+      if (batch.length >= count) await flush();
+    }
+    await flush();
+  };
+}
+
+/**
+ * Builds a pipeline of kernels connected by routes: linear stages, fan-out over replicas
+ * (round-robin, least-loaded, key-hash, broadcast), fan-in (replicas merge into the next stage),
+ * and aggregating stages that flush on count or time. Data moves kernel to kernel, never through
+ * the caller; correlation is kept end to end; a failing stage yields a {@link StageResult}.
+ *
+ * @example
+ * ```ts
+ * const pipeline = await pipelineOf(runtime, 'sensors')
+ *   .stage('normalize', (reading) => Normalized.create({ value: clamp(reading.value) }))
+ *   .stage('score', (normalized) => Scored.create({ score: normalized.value ** 2 }), { replicas: 2 })
+ *   .stage('classify', (scored) => Classified.create({ level: scored.score < 0.3 ? 'low' : 'high' }))
+ *   .start();
+ * const result = await pipeline.request(Reading.create({ value: 42 }), { timeout: 1000 });
+ * ```
+ */
+export function pipelineOf(runtime: RingKernelRuntime, name: string): PipelineBuilder {
+  return new PipelineBuilder(runtime, name);
+}
+
+export class PipelineBuilder {
+  readonly #runtime: RingKernelRuntime;
+  readonly #name: string;
+  readonly #stages: StagePlan[] = [];
+
+  constructor(runtime: RingKernelRuntime, name: string) {
+    if (typeof name !== 'string' || name.length === 0) {
+      throw new InvalidArgumentError(`a pipeline needs a non-empty name; got ${describeValue(name)}`);
+    }
+    this.#runtime = runtime;
+    this.#name = name;
+  }
+
+  /** Adds a stage that maps each message to zero, one or several outputs. */
+  stage<In extends Message = Message, Out extends Message = Message>(
+    name: string,
+    handler: StageHandler<In, Out>,
+    options: StageOptions = {},
+  ): this {
+    this.#add(name, options, stageBody(name, handler as unknown as StageHandler));
+    return this;
+  }
+
+  /** Adds a fan-in stage that collects messages and emits `combine(batch)` on count or time. */
+  aggregate<In extends Message = Message, Out extends Message = Message>(
+    name: string,
+    options: AggregateOptions,
+    combine: (batch: readonly In[]) => Out | undefined | Promise<Out | undefined>,
+  ): this {
+    if (options.count === undefined && options.timeMs === undefined) {
+      throw new InvalidArgumentError(
+        `aggregate stage '${name}' needs count and/or timeMs to know when to flush`,
+      );
+    }
+    this.#add(name, options, aggregateBody(name, options, combine as never));
+    return this;
+  }
+
+  /** Launches, connects and activates every stage. */
+  async start(): Promise<Pipeline> {
+    if (this.#stages.length === 0) throw new InvalidArgumentError(`pipeline '${this.#name}' has no stages`);
+    const plans = [...this.#stages];
+    const last = plans[plans.length - 1]!;
+    if ((last.options.replicas ?? 1) > 1) {
+      // Fan-in before the exit, so the pipeline's outputs come out of one queue.
+      plans.push({ name: 'out', options: {}, body: stageBody('out', (message) => message) });
+    }
+    const runtime = this.#runtime;
+    const ids = plans.map((plan) => {
+      const replicas = plan.options.replicas ?? 1;
+      return replicas === 1
+        ? [`${this.#name}.${plan.name}`]
+        : Array.from({ length: replicas }, (_, index) => `${this.#name}.${plan.name}.${index}`);
+    });
+    const launched: string[] = [];
+    try {
+      for (const [index, plan] of plans.entries()) {
+        const first = index === 0;
+        const next = plans[index + 1];
+        const nextIds = ids[index + 1];
+        for (const kernelId of ids[index]!) {
+          const routes =
+            next === undefined || nextIds === undefined
+              ? undefined
+              : [
+                  {
+                    to: nextIds,
+                    strategy:
+                      nextIds.length === 1
+                        ? ('roundRobin' as const)
+                        : (next.options.distribute ?? 'roundRobin'),
+                    ...(next.options.key === undefined ? {} : { key: keyOrCorrelation(next.options.key) }),
+                  },
+                ];
+          const definition = ringKernel(
+            {
+              kernelId,
+              queueSize: plan.options.queueSize,
+              backpressure: plan.options.backpressure,
+              supervision: plan.options.supervision,
+              routes,
+            },
+            (ctx) => plan.body(ctx, first),
+          );
+          await runtime.launch(kernelId, definition);
+          launched.push(kernelId);
+        }
+      }
+      for (const kernelId of launched) await runtime.activate(kernelId);
+    } catch (error) {
+      await Promise.all(launched.map((kernelId) => runtime.terminate(kernelId).catch(() => undefined)));
+      throw error;
+    }
+    const head = plans[0]!;
+    const entry = new Route(
+      `${this.#name}.entry`,
+      ids[0]!,
+      {
+        strategy: ids[0]!.length === 1 ? 'roundRobin' : (head.options.distribute ?? 'roundRobin'),
+        ...(head.options.key === undefined ? {} : { key: keyOrCorrelation(head.options.key) }),
+      },
+      (to, message, options) => runtime.send(to, message, options),
+      (to) => runtime.getTelemetry(to).inputQueueDepth,
+    );
+    return new Pipeline(
+      runtime,
+      this.#name,
+      plans.map((plan, index) => ({ name: plan.name, kernelIds: ids[index]! })),
+      entry,
+    );
+  }
+
+  #add(name: string, options: StageOptions, body: StagePlan['body']): void {
+    if (typeof name !== 'string' || !/^[\w-]+$/.test(name)) {
+      throw new InvalidArgumentError(
+        `stage names are letters, digits, '_' or '-'; got ${describeValue(name)}`,
+      );
+    }
+    if (this.#stages.some((stage) => stage.name === name)) {
+      throw new InvalidArgumentError(`pipeline '${this.#name}' has a stage '${name}' already`);
+    }
+    const replicas = options.replicas ?? 1;
+    if (!Number.isInteger(replicas) || replicas < 1) {
+      throw new InvalidArgumentError(`replicas must be an integer >= 1; got ${describeValue(replicas)}`);
+    }
+    this.#stages.push({ name, options, body });
+  }
+}
+
+/** Error results have no business key: partition them by their correlation instead. */
+function keyOrCorrelation(key: (message: Message) => string | number): (message: Message) => string | number {
+  return (message) => (StageResult.is(message) ? (message.correlationId ?? message.messageId) : key(message));
+}
+
+/** A running pipeline. */
+export class Pipeline implements AsyncDisposable {
+  readonly name: string;
+  /** The stages in order, with the kernel ids of their replicas. */
+  readonly stages: readonly { readonly name: string; readonly kernelIds: readonly string[] }[];
+  readonly #runtime: RingKernelRuntime;
+  readonly #entry: Route;
+  readonly #exit: string;
+
+  constructor(
+    runtime: RingKernelRuntime,
+    name: string,
+    stages: readonly { readonly name: string; readonly kernelIds: readonly string[] }[],
+    entry: Route,
+  ) {
+    this.#runtime = runtime;
+    this.name = name;
+    this.stages = stages;
+    this.#entry = entry;
+    this.#exit = stages[stages.length - 1]!.kernelIds[0]!;
+  }
+
+  /** Feeds a message into the first stage (spread over its replicas). */
+  send(message: Message, options?: WaitOptions): Promise<void> {
+    return this.#entry.forward(message, options, this.name);
+  }
+
+  /** The next result out of the last stage (results and StageResult errors alike). */
+  receive<Output extends Message = Message>(options?: WaitOptions): Promise<Output> {
+    return this.#runtime.receive<Output>(this.#exit, options);
+  }
+
+  /** Sends `message` and resolves with the result that carries its correlation. */
+  async request<Output extends Message = Message>(message: Message, options?: WaitOptions): Promise<Output> {
+    const reply = this.#runtime.awaitReply<Output>(this.#exit, message.messageId, options);
+    try {
+      await this.send(message, options);
+    } catch (error) {
+      reply.catch(() => undefined);
+      throw error;
+    }
+    return reply;
+  }
+
+  /** Telemetry per stage (one snapshot per replica). */
+  telemetry(): Record<string, KernelTelemetrySnapshot[]> {
+    const result: Record<string, KernelTelemetrySnapshot[]> = {};
+    for (const stage of this.stages)
+      result[stage.name] = stage.kernelIds.map((id) => this.#runtime.getTelemetry(id));
+    return result;
+  }
+
+  /** Terminates every stage, head first, so in-flight messages drain downstream as far as they can. */
+  async terminate(options: { timeout?: number } = {}): Promise<void> {
+    for (const stage of this.stages) {
+      await Promise.all(
+        stage.kernelIds.map((id) => this.#runtime.terminate(id, options).catch(() => undefined)),
+      );
+    }
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.terminate();
+  }
+}
