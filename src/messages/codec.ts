@@ -58,8 +58,9 @@ export class MessageCodec {
   }
 
   /**
-   * Encodes a message made by a message definition. The returned bytes are a view that stays valid
-   * (msgpackr never writes over bytes it handed out).
+   * Encodes a message made by a message definition. The returned bytes are a view into a buffer msgpackr
+   * shares between encodes: the view stays valid (msgpackr never writes over bytes it handed out), but
+   * never transfer or detach `bytes.buffer` (postMessage transfer lists): copy with `bytes.slice()` first.
    *
    * @throws {@link MessageTooLargeError} over `maxBytes`; `InvalidArgumentError` for plain objects.
    */

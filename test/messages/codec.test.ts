@@ -159,6 +159,26 @@ describe('codec: round trips', () => {
     assert.deepEqual(decoded.blob, original.blob);
   });
 
+  it('decodes from a view into a SharedArrayBuffer (how worker rings hand frames over) into unshared copies', () => {
+    const Frame = defineMessage('Frame', {
+      text: field.string(),
+      data: field.bytes(),
+      values: field.array('f32', 2),
+    });
+    const message = Frame.create({
+      text: `${'x'.repeat(300)}é✓`,
+      data: new Uint8Array([1, 2]),
+      values: [3, 4],
+    });
+    const bytes = Frame.encode(message);
+    const shared = new Uint8Array(new SharedArrayBuffer(bytes.length + 7), 3, bytes.length);
+    shared.set(bytes);
+    const decoded = Frame.decode(shared);
+    assert.deepEqual(decoded, message);
+    assert.ok(!(decoded.data.buffer instanceof SharedArrayBuffer));
+    assert.ok(!(decoded.values.buffer instanceof SharedArrayBuffer));
+  });
+
   it('encodes typed array views at an offset without the rest of their buffer', () => {
     const Window = defineMessage('Window', { values: field.array('f32') });
     const backing = new Float32Array([9, 1, 2, 9]);
