@@ -1,0 +1,410 @@
+import type { MessageRegistry } from '../messages/registry.js';
+import type { Message } from '../messages/types.js';
+import { FrameTooLargeError } from '../ring/errors.js';
+import { RING_EMPTY } from '../ring/spsc-byte-ring.js';
+import type { KernelExecution, KernelPort } from '../runtime/kernel-port.js';
+import type { KernelState } from '../runtime/kernel-state.js';
+import { WorkerLoadError } from './errors.js';
+import { checkSameTypes } from './message-types.js';
+import { STATE_WORD, TELEMETRY_RECORD_BYTES, stateCodeOf } from './protocol.js';
+import type { WorkerStarter } from './worker-handle.js';
+import { WorkerLink } from './worker-link.js';
+import type { PoolStrategy, WorkerKernelOptions } from './worker-options.js';
+import {
+  DEFAULT_HOST_SPIN_MICROS,
+  DEFAULT_RING_BYTES,
+  DEFAULT_SPIN_MICROS,
+  DEFAULT_START_TIMEOUT,
+} from './worker-options.js';
+
+/** Input messages staged before they are published to a worker in one index store. */
+const MAX_BURST = 64;
+/** How often the host folds the workers' counters into telemetry when no message moves. */
+const FOLD_INTERVAL_MS = 100;
+/** Capacity of the worker-side mailbox that the input ring feeds. */
+const WORKER_MAILBOX_SIZE = 1024;
+const POLLS_PER_CLOCK_READ = 64;
+
+interface TimerHandle {
+  unref?(): unknown;
+}
+
+/** A message taken from the input queue that waits for room in its worker's ring. */
+interface HeldMessage {
+  readonly message: Message;
+  readonly bytes: Uint8Array;
+  readonly link: WorkerLink;
+}
+
+/** Stable sort, highest priority first: the order the input queue would have served them. */
+function inServiceOrder(messages: Message[]): Message[] {
+  return messages
+    .map((message, index) => ({ message, index }))
+    .sort((a, b) => b.message.priority - a.message.priority || a.index - b.index)
+    .map((entry) => entry.message);
+}
+
+/**
+ * The runtime's view of a worker kernel (one thread, or a pool): pumps the input queue into the
+ * workers' rings and their output rings into `port.emit`, forwards lifecycle changes through the
+ * control blocks, folds the workers' counters into telemetry, and turns a worker's end into the
+ * kernel's end.
+ */
+export class WorkerKernelExecution implements KernelExecution {
+  readonly finished: Promise<void>;
+  readonly #port: KernelPort;
+  readonly #registry: MessageRegistry;
+  readonly #links: WorkerLink[];
+  readonly #strategy: PoolStrategy;
+  readonly #hostSpinMicros: number;
+  readonly #startTimeout: number;
+  readonly #moduleUrl: string;
+  readonly #stop = new AbortController();
+  readonly #telemetryTarget = new Uint8Array(TELEMETRY_RECORD_BYTES);
+  readonly #telemetryNs = new Float64Array(this.#telemetryTarget.buffer, 0, 1);
+  readonly #telemetryCount = new Int32Array(this.#telemetryTarget.buffer, 8, 1);
+  #next = 0;
+  #held: HeldMessage | undefined;
+  #forced = false;
+  /** Leftovers the input queue refused to take back. */
+  #unreturned: Message[] = [];
+  #foldTimer: ReturnType<typeof setInterval> | undefined;
+
+  constructor(
+    port: KernelPort,
+    registry: MessageRegistry,
+    moduleUrl: string,
+    messagesModuleUrl: string | undefined,
+    options: WorkerKernelOptions & { readonly size: number; readonly strategy: PoolStrategy },
+    start: WorkerStarter,
+  ) {
+    this.#port = port;
+    this.#registry = registry;
+    this.#strategy = options.strategy;
+    const mode = options.mode ?? 'lowCpu';
+    this.#hostSpinMicros = mode === 'spin' ? (options.hostSpinMicros ?? DEFAULT_HOST_SPIN_MICROS) : 0;
+    this.#startTimeout = options.startTimeout ?? DEFAULT_START_TIMEOUT;
+    this.#moduleUrl = moduleUrl;
+    const listener = { reportedError: (error: Error) => port.reportError(error) };
+    this.#links = Array.from(
+      { length: options.size },
+      (_, index) =>
+        new WorkerLink(
+          index,
+          {
+            kernelId: port.kernelId,
+            moduleUrl,
+            messagesModuleUrl,
+            timing: port.timing,
+            mode,
+            spinMicros: options.spinMicros ?? DEFAULT_SPIN_MICROS,
+            mailboxSize: WORKER_MAILBOX_SIZE,
+          },
+          options.ringBytes ?? DEFAULT_RING_BYTES,
+          start,
+          options.resourceLimits,
+          listener,
+        ),
+    );
+    this.finished = this.#finish();
+    this.#reportLeftoversInDrain();
+  }
+
+  /** Waits until every worker loaded its module and agrees on the message types; stops them all if not. */
+  async waitReady(): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new WorkerLoadError(
+              this.#port.kernelId,
+              this.#moduleUrl,
+              `the worker did not report ready within ${this.#startTimeout} ms (startTimeout)`,
+            ),
+          ),
+        this.#startTimeout,
+      );
+    });
+    try {
+      const typeLists = await Promise.race([Promise.all(this.#links.map((link) => link.ready)), timedOut]);
+      for (const types of typeLists) checkSameTypes(this.#port.kernelId, this.#registry, types);
+    } catch (error) {
+      this.#stop.abort();
+      await Promise.all(this.#links.map((link) => link.terminate()));
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Starts moving messages (after {@link waitReady}). */
+  run(): void {
+    this.stateChanged(this.#port.state);
+    // A restart stops this life without a state change: its signal says so.
+    this.#port.signal.addEventListener('abort', () => this.stateChanged('terminating'), { once: true });
+    void this.#pumpInput();
+    for (const link of this.#links) void this.#pumpOutput(link);
+    this.#foldTimer = setInterval(() => {
+      for (const link of this.#links) this.#fold(link);
+    }, FOLD_INTERVAL_MS);
+    (this.#foldTimer as TimerHandle).unref?.();
+  }
+
+  stateChanged(state: KernelState): void {
+    const code = stateCodeOf(state);
+    for (const link of this.#links) {
+      if (link.channel.control.load(STATE_WORD) !== code) link.channel.signal(STATE_WORD, code);
+    }
+  }
+
+  async forceStop(): Promise<void> {
+    this.#forced = true;
+    this.#stop.abort();
+    await Promise.all(this.#links.map((link) => link.terminate()));
+  }
+
+  /** The messages a crashed worker had taken and not finished (the runtime dead-letters them). */
+  inFlight(): readonly Message[] {
+    return this.#links.flatMap((link) => link.crash?.inFlightMessages ?? []);
+  }
+
+  async #finish(): Promise<void> {
+    const crashes = await Promise.all(
+      this.#links.map(async (link) => {
+        const crash = await link.ended;
+        // One crashed worker fails the kernel: stop the others rather than leave them running.
+        if (crash !== undefined) for (const other of this.#links) if (other !== link) void other.terminate();
+        return crash;
+      }),
+    );
+    this.#stop.abort();
+    clearInterval(this.#foldTimer);
+    // After a forced stop the runtime has moved on; the kernel's end is not news any more.
+    if (this.#forced) return new Promise<never>(() => {});
+    this.#requeueLeftovers();
+    const crash = crashes.find((candidate) => candidate !== undefined);
+    if (crash !== undefined) throw crash;
+  }
+
+  /**
+   * Takes back what the workers were given and never took, plus a message waiting for ring room;
+   * forgets them here. In the order the input queue would have served them.
+   */
+  #collectLeftovers(): Message[] {
+    const leftovers = this.#unreturned;
+    this.#unreturned = [];
+    for (const link of this.#links) leftovers.push(...link.takeUntaken());
+    if (this.#held !== undefined) leftovers.push(this.#held.message);
+    this.#held = undefined;
+    return inServiceOrder(leftovers);
+  }
+
+  /**
+   * Puts the leftovers back into the input queue: a restarted kernel serves them, a failed or
+   * terminated one lists them in its report. What the queue refuses (closed, or full) stays for
+   * the extended drain.
+   */
+  #requeueLeftovers(): void {
+    const input = this.#port.input;
+    for (const message of this.#collectLeftovers()) {
+      if (!input.offerNow(message)) this.#unreturned.push(message);
+    }
+    if (this.#unreturned.length === 0) Reflect.deleteProperty(input, 'drain');
+  }
+
+  /**
+   * The termination report drains the input queue once the kernel ended, or after a forced stop,
+   * when the queue is closed already: the drain is extended to list the leftovers too.
+   */
+  #reportLeftoversInDrain(): void {
+    const input = this.#port.input;
+    const drainQueue = input.drain.bind(input);
+    input.drain = () => {
+      const queued = drainQueue();
+      const leftovers = this.#collectLeftovers();
+      return leftovers.length === 0 ? queued : inServiceOrder([...leftovers, ...queued]);
+    };
+  }
+
+  #choose(): WorkerLink {
+    const links = this.#links;
+    if (links.length === 1) return links[0]!;
+    if (this.#strategy === 'roundRobin') {
+      const link = links[this.#next]!;
+      this.#next = (this.#next + 1) % links.length;
+      return link;
+    }
+    let best = links[0]!;
+    let bestLoad = best.written - best.processedNow();
+    for (let index = 1; index < links.length; index++) {
+      const link = links[index]!;
+      const load = link.written - link.processedNow();
+      if (load < bestLoad) {
+        best = link;
+        bestLoad = load;
+      }
+    }
+    return best;
+  }
+
+  /** Moves input messages into the workers' rings, in bursts published with one store each. */
+  async #pumpInput(): Promise<void> {
+    const input = this.#port.input;
+    let staged = 0;
+    for (;;) {
+      let message = input.takeNow();
+      if (message === undefined || staged >= MAX_BURST) {
+        this.#publish();
+        staged = 0;
+        if (message === undefined) {
+          if (this.#hostSpinMicros !== 0) this.#pollOutputs();
+          try {
+            message = await input.take({ signal: this.#stop.signal });
+          } catch {
+            return; // refused: the kernel is terminating, failed or ended
+          }
+        }
+      }
+      if (this.#stage(message)) {
+        staged++;
+        continue;
+      }
+      this.#publish();
+      staged = 0;
+      if (!(await this.#stageHeld())) return;
+    }
+  }
+
+  /** Encodes `message` into a worker's ring; false when the ring is full (it is then held). */
+  #stage(message: Message): boolean {
+    const link = this.#choose();
+    let bytes: Uint8Array;
+    try {
+      bytes = this.#registry.encode(message);
+    } catch (error) {
+      this.#port.reportError(error);
+      return true;
+    }
+    const ring = link.channel.outgoing;
+    if (ring.tryStage(bytes)) {
+      link.recordSent(message);
+      return true;
+    }
+    if (bytes.length > ring.maxFrameSize) {
+      this.#port.reportError(new FrameTooLargeError(bytes.length, ring.maxFrameSize));
+      return true;
+    }
+    this.#held = { message, bytes, link };
+    return false;
+  }
+
+  async #stageHeld(): Promise<boolean> {
+    const signal = this.#stop.signal;
+    for (;;) {
+      const held = this.#held;
+      if (held === undefined) return false;
+      const ring = held.link.channel.outgoing;
+      if (ring.tryWrite(held.bytes)) {
+        held.link.recordSent(held.message);
+        this.#held = undefined;
+        return true;
+      }
+      try {
+        await ring.waitWritableAsync(held.bytes.length, { signal });
+      } catch {
+        return false;
+      }
+    }
+  }
+
+  #publish(): void {
+    for (const link of this.#links) link.channel.outgoing.publish();
+  }
+
+  /** Spin mode: after sending, poll for a reply a little while, to skip a wake-up through the event loop. */
+  #pollOutputs(): void {
+    const links = this.#links;
+    for (const link of links) if (link.draining !== undefined) return;
+    const deadline = performance.now() + this.#hostSpinMicros / 1000;
+    for (let polls = 1; ; polls++) {
+      for (const link of links) {
+        if (link.channel.incoming.peekLength() !== RING_EMPTY) {
+          void this.#drain(link);
+          return;
+        }
+      }
+      if (polls % POLLS_PER_CLOCK_READ === 0 && performance.now() > deadline) return;
+    }
+  }
+
+  async #pumpOutput(link: WorkerLink): Promise<void> {
+    const ring = link.channel.incoming;
+    const signal = link.doneSignal;
+    while (!link.isDone) {
+      await this.#drain(link);
+      try {
+        await ring.waitReadableAsync({ signal });
+      } catch {
+        // The worker is done: drain what it wrote last.
+      }
+    }
+    await this.#drain(link);
+    this.#fold(link);
+    link.settle();
+  }
+
+  /** Hands every output frame of `link` to the runtime; one drain per link at a time keeps the order. */
+  #drain(link: WorkerLink): Promise<void> {
+    link.draining ??= this.#drainFrames(link).finally(() => {
+      link.draining = undefined;
+    });
+    return link.draining;
+  }
+
+  async #drainFrames(link: WorkerLink): Promise<void> {
+    const ring = link.channel.incoming;
+    const registry = this.#registry;
+    const port = this.#port;
+    for (;;) {
+      const length = ring.acquireRead();
+      if (length === RING_EMPTY) break;
+      const offset = ring.frameOffset;
+      let message: Message;
+      try {
+        message = registry.decode(ring.frameBytes.subarray(offset, offset + length));
+      } catch (error) {
+        ring.releaseRead();
+        port.reportError(error);
+        continue;
+      }
+      ring.releaseRead();
+      try {
+        await port.emit(message);
+      } catch {
+        // The kernel ended and its output is closed: what it still sent has nowhere to go.
+      }
+    }
+    this.#fold(link);
+  }
+
+  /** Adds the worker's processed count and timings to the kernel's telemetry. */
+  #fold(link: WorkerLink): void {
+    link.trim();
+    const processed = link.processedNow();
+    const telemetry = this.#port.telemetry;
+    if (processed !== link.folded) {
+      telemetry.processed += processed - link.folded;
+      link.folded = processed;
+    }
+    if (!this.#port.timing) return;
+    const ring = link.telemetryRing;
+    const target = this.#telemetryTarget;
+    const now = performance.now();
+    while (ring.tryRead(target) === TELEMETRY_RECORD_BYTES) {
+      const count = this.#telemetryCount[0]!;
+      telemetry.latency.record(this.#telemetryNs[0]!, count);
+      telemetry.throughput.record(count, now);
+    }
+  }
+}

@@ -1,0 +1,397 @@
+import { TimeoutError } from '../errors.js';
+import type { MessageRegistry } from '../messages/registry.js';
+import type { Message } from '../messages/types.js';
+import { Mailbox } from '../queues/mailbox.js';
+import { deadlineOf, type WaitOptions } from '../queues/wait-options.js';
+import { FrameTooLargeError } from '../ring/errors.js';
+import { RingChannel } from '../ring/ring-channel.js';
+import { RING_EMPTY, SpscByteRing } from '../ring/spsc-byte-ring.js';
+import { KernelTerminatedError, KernelTerminatingError } from '../runtime/errors.js';
+import type { KernelPort } from '../runtime/kernel-port.js';
+import type { KernelState } from '../runtime/kernel-state.js';
+import { KernelTelemetry } from '../telemetry/kernel-telemetry.js';
+import {
+  PROCESSED_WORD,
+  STATE_ACTIVE,
+  STATE_LAUNCHED,
+  STATE_TERMINATING,
+  STATE_WORD,
+  TAKEN_WORD,
+  TELEMETRY_RECORD_BYTES,
+  stateOfCode,
+  type WorkerBootData,
+} from './protocol.js';
+
+const RESOLVED: Promise<void> = Promise.resolve();
+/** Checks of the clock while spinning: one per this many polls (a clock read costs more than a poll). */
+const POLLS_PER_CLOCK_READ = 64;
+
+/**
+ * Processing counters that land in shared memory, where the host folds them into the kernel's
+ * telemetry: the count in a control word, per-batch timings as records in a small ring.
+ */
+class SharedTelemetry extends KernelTelemetry {
+  readonly #control: RingChannel['control'];
+  readonly #ring: SpscByteRing;
+  readonly #record = new ArrayBuffer(TELEMETRY_RECORD_BYTES);
+  readonly #recordNs = new Float64Array(this.#record, 0, 1);
+  readonly #recordCount = new Int32Array(this.#record, 8, 1);
+  readonly #recordBytes = new Uint8Array(this.#record);
+  /** Timings that found the ring full, merged into one average until it has room. */
+  #pendingNs = 0;
+  #pendingCount = 0;
+
+  constructor(control: RingChannel['control'], ring: SpscByteRing) {
+    super();
+    this.#control = control;
+    this.#ring = ring;
+    // The context counts with `processed += n` when timing is off: route that to shared memory too.
+    Object.defineProperty(this, 'processed', {
+      get: () => control.load(PROCESSED_WORD),
+      set: (value: number) => {
+        control.add(PROCESSED_WORD, value - control.load(PROCESSED_WORD));
+      },
+    });
+  }
+
+  override recordProcessed(count: number, elapsedMs: number): void {
+    this.#control.add(PROCESSED_WORD, count);
+    const ns = (elapsedMs * 1e6) / count;
+    if (this.#pendingCount !== 0) {
+      this.#pendingNs += ns * count;
+      this.#pendingCount += count;
+      this.flush();
+      return;
+    }
+    if (!this.#write(ns, count)) {
+      this.#pendingNs = ns * count;
+      this.#pendingCount = count;
+    }
+  }
+
+  /** Writes merged timings that waited for room. */
+  flush(): void {
+    if (this.#pendingCount === 0) return;
+    if (this.#write(this.#pendingNs / this.#pendingCount, this.#pendingCount)) {
+      this.#pendingNs = 0;
+      this.#pendingCount = 0;
+    }
+  }
+
+  #write(ns: number, count: number): boolean {
+    this.#recordNs[0] = ns;
+    this.#recordCount[0] = count;
+    return this.#ring.tryWrite(this.#recordBytes);
+  }
+}
+
+/** The worker-side mailbox: in spin mode, a taker about to wait polls the input ring first. */
+class RingFedMailbox extends Mailbox<Message> {
+  pollBeforeWaiting: (() => void) | undefined;
+
+  override take(options?: WaitOptions): Promise<Message> {
+    if (this.pollBeforeWaiting !== undefined && this.size === 0) this.pollBeforeWaiting();
+    return super.take(options);
+  }
+
+  override takeBatch(max: number, options?: WaitOptions): Promise<Message[]> {
+    if (this.pollBeforeWaiting !== undefined && this.size === 0) this.pollBeforeWaiting();
+    return super.takeBatch(max, options);
+  }
+}
+
+/**
+ * The worker thread's side of a worker kernel: a {@link KernelPort} over the rings, so the kernel
+ * function runs under the same `LocalKernelContext` as on the event loop.
+ *
+ * Input frames are decoded into a worker-side mailbox that serves them in arrival order (the host's
+ * mailbox already ordered them by priority), so the host can tell exactly which messages the kernel
+ * took from the count in shared memory. Lifecycle comes from the control block.
+ */
+export class WorkerSidePort implements KernelPort {
+  readonly kernelId: string;
+  readonly input: RingFedMailbox;
+  readonly telemetry: SharedTelemetry;
+  readonly timing: boolean;
+  readonly #channel: RingChannel;
+  readonly #registry: MessageRegistry;
+  readonly #abort = new AbortController();
+  /** Ends the feeding and watching loops once the kernel function is over. */
+  readonly #stop = new AbortController();
+  readonly #spinMicros: number;
+  readonly #onReportedError: (error: unknown) => void;
+  #stateCode = STATE_LAUNCHED;
+  #activeWaiters: (() => void)[] = [];
+  /** A decoded message that found the mailbox full; it goes in first once there is room. */
+  #overflow: Message | undefined;
+  #emitsWaiting = 0;
+  #emitTail: Promise<void> = RESOLVED;
+
+  constructor(boot: WorkerBootData, registry: MessageRegistry, onReportedError: (error: unknown) => void) {
+    this.kernelId = boot.kernelId;
+    this.timing = boot.timing;
+    this.#registry = registry;
+    this.#onReportedError = onReportedError;
+    this.#spinMicros = boot.mode === 'spin' ? boot.spinMicros : 0;
+    this.#channel = RingChannel.attach(boot.channel, 'worker');
+    this.telemetry = new SharedTelemetry(this.#channel.control, SpscByteRing.attach(boot.telemetryRing));
+    // Arrival order: the host's mailbox has already applied priorities.
+    this.input = new RingFedMailbox({
+      name: `worker input queue of '${boot.kernelId}'`,
+      capacity: boot.mailboxSize,
+      backpressure: 'block',
+      priorityOf: () => 0,
+    });
+    const spinMicros = this.#spinMicros;
+    if (spinMicros !== 0) this.input.pollBeforeWaiting = () => this.#pollInput(spinMicros);
+    this.input.takeable = false;
+  }
+
+  /**
+   * Counts every message handed to the kernel in shared memory. Call after the context is built
+   * (it installs its own `onTaken`, which this wraps).
+   */
+  countTakenMessages(): void {
+    const control = this.#channel.control;
+    const counted = this.input.onTaken;
+    this.input.onTaken = (message) => {
+      control.add(TAKEN_WORD, 1);
+      counted?.(message);
+    };
+  }
+
+  get state(): KernelState {
+    return stateOfCode(this.#stateCode);
+  }
+
+  get signal(): AbortSignal {
+    return this.#abort.signal;
+  }
+
+  /** Messages the kernel took and did not finish yet. */
+  get inFlight(): number {
+    const control = this.#channel.control;
+    return (control.load(TAKEN_WORD) - control.load(PROCESSED_WORD)) | 0;
+  }
+
+  /** Starts mirroring the host's lifecycle and feeding input; both stop with {@link stop}. */
+  start(): void {
+    this.#syncState();
+    void this.#watchState();
+    void this.#feed();
+  }
+
+  /** Ends the loops and publishes the last timings. */
+  stop(): void {
+    this.#stop.abort();
+    this.telemetry.flush();
+  }
+
+  emit(message: Message, options?: WaitOptions): Promise<void> {
+    let bytes: Uint8Array;
+    try {
+      bytes = this.#registry.encode(message);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const ring = this.#channel.outgoing;
+    if (this.#emitsWaiting === 0 && ring.tryWrite(bytes)) return RESOLVED;
+    if (bytes.length > ring.maxFrameSize) {
+      return Promise.reject(new FrameTooLargeError(bytes.length, ring.maxFrameSize));
+    }
+    // Later sends queue behind one that waits for room, so outputs keep their order.
+    this.#emitsWaiting++;
+    const written = this.#emitTail.then(() => this.#writeWhenRoom(bytes, options));
+    this.#emitTail = written.then(
+      () => {
+        this.#emitsWaiting--;
+      },
+      () => {
+        this.#emitsWaiting--;
+      },
+    );
+    return written;
+  }
+
+  waitActive(options?: WaitOptions): Promise<void> {
+    const state = this.state;
+    if (state !== 'launched' && state !== 'deactivated') return RESOLVED;
+    const signal = options?.signal;
+    if (signal?.aborted === true) return Promise.reject(signal.reason as Error);
+    let deadline: number;
+    try {
+      deadline = deadlineOf(options?.timeout);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return new Promise<void>((resolve, reject) => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const cleanup = () => {
+        if (timer !== undefined) clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        const index = this.#activeWaiters.indexOf(wake);
+        if (index >= 0) this.#activeWaiters.splice(index, 1);
+      };
+      const wake = () => {
+        cleanup();
+        resolve();
+      };
+      const onAbort = () => {
+        cleanup();
+        reject(signal!.reason);
+      };
+      if (deadline !== Infinity) {
+        timer = setTimeout(() => {
+          cleanup();
+          reject(new TimeoutError('waitActive', options!.timeout!, this.kernelId));
+        }, deadline - performance.now());
+      }
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.#activeWaiters.push(wake);
+    });
+  }
+
+  reportError(error: unknown): void {
+    this.telemetry.recordError(error);
+    this.#onReportedError(error);
+  }
+
+  async #writeWhenRoom(bytes: Uint8Array, options: WaitOptions | undefined): Promise<void> {
+    const ring = this.#channel.outgoing;
+    const deadline = deadlineOf(options?.timeout);
+    while (!ring.tryWrite(bytes)) {
+      const remaining = deadline - performance.now();
+      if (remaining <= 0) throw new TimeoutError('send', options!.timeout!, this.kernelId);
+      await ring.waitWritableAsync(
+        bytes.length,
+        options?.signal === undefined
+          ? { timeout: remaining }
+          : { timeout: remaining, signal: options.signal },
+      );
+    }
+  }
+
+  /** Applies the host's lifecycle word if it changed: gates the mailbox, wakes waiters, aborts. */
+  #syncState(): number {
+    const code = this.#channel.control.load(STATE_WORD);
+    if (code === this.#stateCode) return code;
+    this.#stateCode = code;
+    const input = this.input;
+    input.takeable = code === STATE_ACTIVE;
+    if (code === STATE_ACTIVE || code === STATE_TERMINATING) {
+      const waiters = this.#activeWaiters;
+      this.#activeWaiters = [];
+      for (const wake of waiters) wake();
+    }
+    if (code === STATE_TERMINATING) {
+      const terminating = new KernelTerminatingError(this.kernelId);
+      this.#abort.abort(terminating);
+      input.refuseTakers(terminating);
+      input.close(new KernelTerminatedError(this.kernelId));
+      this.#channel.incoming.interruptConsumer();
+    }
+    return code;
+  }
+
+  async #watchState(): Promise<void> {
+    const control = this.#channel.control;
+    const signal = this.#stop.signal;
+    let code = this.#stateCode;
+    while (code !== STATE_TERMINATING && !signal.aborted) {
+      try {
+        await control.waitForChangeAsync(STATE_WORD, code, { signal });
+      } catch {
+        return;
+      }
+      code = this.#syncState();
+    }
+  }
+
+  /** Moves input frames into the mailbox, sleeping on the ring's doorbell while there are none. */
+  async #feed(): Promise<void> {
+    const ring = this.#channel.incoming;
+    const signal = this.#stop.signal;
+    const input = this.input;
+    while (this.#syncState() !== STATE_TERMINATING && !signal.aborted) {
+      if (this.#overflow !== undefined) {
+        const waiting = this.#overflow;
+        this.#overflow = undefined;
+        try {
+          await input.offer(waiting);
+        } catch {
+          return; // closed: the kernel is terminating and the host reports the message
+        }
+        continue;
+      }
+      if (this.#moveFrames() !== 0) {
+        // Let the kernel run before reading more.
+        await RESOLVED;
+        continue;
+      }
+      try {
+        await ring.waitReadableAsync({ signal });
+      } catch {
+        return;
+      }
+    }
+  }
+
+  /**
+   * Decodes every available frame into the mailbox. Takers are held back meanwhile so that a
+   * `receiveBatch` waiting for input gets the whole burst, as it would from a full queue.
+   */
+  #moveFrames(): number {
+    const ring = this.#channel.incoming;
+    const input = this.input;
+    const registry = this.#registry;
+    let moved = 0;
+    const takeable = input.takeable;
+    if (takeable) input.takeable = false;
+    try {
+      for (;;) {
+        const length = ring.acquireRead();
+        if (length === RING_EMPTY) break;
+        const offset = ring.frameOffset;
+        let message: Message;
+        try {
+          message = registry.decode(ring.frameBytes.subarray(offset, offset + length));
+        } catch (error) {
+          // Both threads use the same types, so this is a bug: say so, and keep serving the rest.
+          // It counts as taken and finished, so the host's count of what the kernel took stays exact.
+          this.reportError(error);
+          this.#channel.control.add(TAKEN_WORD, 1);
+          this.#channel.control.add(PROCESSED_WORD, 1);
+          continue;
+        }
+        moved++;
+        if (!input.offerNow(message)) {
+          this.#overflow = message;
+          break;
+        }
+      }
+    } finally {
+      ring.releaseRead();
+      if (takeable) input.takeable = this.#stateCode === STATE_ACTIVE;
+    }
+    return moved;
+  }
+
+  /** Spin mode: a kernel about to wait for input polls the ring first, for up to `micros`. */
+  #pollInput(micros: number): void {
+    const input = this.input;
+    if (!input.takeable || this.#overflow !== undefined) return;
+    const ring = this.#channel.incoming;
+    const control = this.#channel.control;
+    const stateCode = this.#stateCode;
+    const deadline = performance.now() + micros / 1000;
+    for (let polls = 1; ; polls++) {
+      if (ring.peekLength() !== RING_EMPTY) {
+        this.#moveFrames();
+        return;
+      }
+      if (polls % POLLS_PER_CLOCK_READ === 0) {
+        if (control.load(STATE_WORD) !== stateCode || performance.now() > deadline) return;
+      }
+    }
+  }
+}
