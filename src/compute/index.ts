@@ -66,7 +66,7 @@ export {
   type Residency,
   type UnifiedBufferOptions,
 } from './unified-buffer.js';
-export { CpuBackend, cpuBackend } from './backends/cpu/index.js';
+export { CpuBackend, cpuBackend, type CpuHostFacts } from './backends/cpu/index.js';
 export {
   WebgpuBackend,
   loadDawnCandidates,

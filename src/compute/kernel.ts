@@ -55,6 +55,9 @@ export interface WgslContext<B extends string> {
  * `var<storage> NAME: array<T>` per buffer parameter in declaration order, a `scalars` uniform
  * holding the scalar parameters, and `fn linear_index(global_id, workgroups) -> u32`, which
  * 1-D kernels must use (large launches are folded into two dispatch dimensions).
+ * Bindings cover exactly the buffer's elements, so `arrayLength` gives its length, except that an
+ * empty buffer is bound as one element (WebGPU has no zero-sized bindings): kernels that can run
+ * with an empty buffer should take its length as a derived scalar instead.
  */
 export interface WebgpuImplementation<B extends string> {
   /** Threads per work-group: `[x]` for 1-D kernels, `[x, y]` for 2-D ones. */

@@ -13,6 +13,7 @@ import {
   type BackendFactory,
   type GpuCandidate,
 } from '../../src/compute/index.js';
+import { nodeCpuBackend } from '../../src/compute/node.js';
 import { probeWebgpu } from './helpers.js';
 
 const dawnMissing = webgpuBackend({
@@ -133,6 +134,31 @@ test('the Dawn loader honours an explicit backend flag and sets EGL_PLATFORM', a
   assert.ok(process.env.EGL_PLATFORM !== undefined);
   const defaults = await loadDawnCandidates({ importModule: () => Promise.resolve(fakeModule) });
   assert.equal(defaults.length, 2, 'without a choice both the software and the default path are tried');
+});
+
+test('RINGKERNEL_WEBGPU_BACKEND picks the Dawn backend when no option is given', async () => {
+  const fakeModule = { create: () => ({ requestAdapter: () => Promise.resolve(null) }) };
+  const saved = process.env.RINGKERNEL_WEBGPU_BACKEND;
+  process.env.RINGKERNEL_WEBGPU_BACKEND = 'd3d12';
+  try {
+    const candidates = await loadDawnCandidates({ importModule: () => Promise.resolve(fakeModule) });
+    assert.deepEqual(
+      candidates.map((candidate) => candidate.label),
+      ['dawn backend=d3d12'],
+    );
+  } finally {
+    if (saved === undefined) delete process.env.RINGKERNEL_WEBGPU_BACKEND;
+    else process.env.RINGKERNEL_WEBGPU_BACKEND = saved;
+  }
+});
+
+test('the Node CPU factory reports the host memory and cores', async () => {
+  const [cpu] = await nodeCpuBackend().discover();
+  assert.ok(cpu);
+  assert.equal(cpu.backend, 'cpu');
+  assert.ok((cpu.memoryBytes ?? 0) > 0);
+  assert.ok(Number(cpu.details.logicalCores) >= 1);
+  assert.match(cpu.name, /^CPU/);
 });
 
 const { factory: webgpu, skipReason } = await probeWebgpu();

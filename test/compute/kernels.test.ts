@@ -18,6 +18,9 @@ import {
   dispatchSize,
   mapKernel,
   matmul,
+  reduceMax,
+  reduceMin,
+  reduceSum,
   spmvCsr,
   vectorAdd,
   vectorScale,
@@ -317,6 +320,61 @@ test(
     }
   },
 );
+
+test('webgpu: float16 is refused clearly when the adapter lacks shader-f16', gpuOptions, async () => {
+  assert.ok(webgpu);
+  const gpu = await createOrchestrator({ backend: webgpu });
+  try {
+    if (gpu.backend.accelerator.features.includes('shader-f16')) {
+      const half = gpu.buffer([4], 'float16');
+      assert.equal(half.dtype, 'float16');
+      return;
+    }
+    assert.throws(
+      () => gpu.buffer([4], 'float16'),
+      (error: unknown) => {
+        assert.ok(error instanceof UnsupportedDtypeError);
+        assert.equal(error.code, 'DTYPE_UNSUPPORTED');
+        assert.match(
+          error.message,
+          /'float16' is not supported by the webgpu backend; use one of: float32, int32, uint32, int8, uint8/,
+        );
+        return true;
+      },
+    );
+    assert.throws(() => gpu.pool.acquire([4], 'float16'), UnsupportedDtypeError);
+  } finally {
+    gpu.dispose();
+  }
+});
+
+for (const [label, options] of [
+  ['cpu', { skip: false }],
+  ['webgpu', gpuOptions],
+] as const) {
+  test(
+    `${label}: empty inputs: element-wise kernels do nothing, min/max give the identity`,
+    options,
+    async () => {
+      const compute = label === 'cpu' ? cpu : await createOrchestrator({ backend: webgpu! });
+      try {
+        const empty = compute.buffer([0], 'float32');
+        await compute.run(vectorAdd, { a: empty, b: empty, out: compute.buffer([0], 'float32') });
+        const low = compute.buffer([1], 'float32');
+        const high = compute.buffer([1], 'int32');
+        await compute.run(reduceMin, { input: empty, output: low });
+        await compute.run(reduceMax, { input: compute.buffer([0], 'int32'), output: high });
+        assert.equal((await low.toArray())[0], 3.4028234663852886e38);
+        assert.equal((await high.toArray())[0], -2147483648);
+        const total = compute.buffer([1], 'float32', [5]);
+        await compute.run(reduceSum, { input: empty, output: total });
+        assert.equal((await total.toArray())[0], 0);
+      } finally {
+        if (compute !== cpu) compute.dispose();
+      }
+    },
+  );
+}
 
 test(
   'webgpu: a 1-D launch over more than 65,535 work-groups is folded into 2-D and covers every item once',

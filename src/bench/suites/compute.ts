@@ -5,12 +5,12 @@ import {
   matmul,
   spmvCsr,
   vectorAdd,
-  cpuBackend,
   webgpuBackend,
   type AcceleratorInfo,
   type BackendFactory,
   type ComputeOrchestrator,
 } from '../../compute/index.js';
+import { nodeCpuBackend } from '../../compute/node.js';
 import { median, repeat } from '../measure.js';
 import type { BenchContext, BenchResult, BenchSuite } from '../types.js';
 
@@ -210,7 +210,7 @@ export const computeSuite: BenchSuite = {
   description:
     'vector add GB/s, CSR SpMV edges/s, tiled matmul GFLOP/s and empty-kernel round trip, per backend',
   async run(context: BenchContext): Promise<BenchResult[]> {
-    const factories: BackendFactory[] = [cpuBackend(), webgpuBackend()];
+    const factories: BackendFactory[] = [nodeCpuBackend(), webgpuBackend()];
     const devices = await listAccelerators({ factories });
     const results: BenchResult[] = [];
     const usable = factories

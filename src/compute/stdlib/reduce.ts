@@ -46,7 +46,7 @@ function reduceCpu(operation: ReduceOperation, dtype: DType, input: TypedArray):
 
 const REDUCE_WORKGROUP = 256;
 
-function reduceKernel(operation: ReduceOperation): KernelDefinition<'input' | 'output', never> {
+function reduceKernel(operation: ReduceOperation): KernelDefinition<'input' | 'output', 'count'> {
   const combine =
     operation === 'sum'
       ? (a: string, b: string) => `${a} + ${b}`
@@ -57,6 +57,9 @@ function reduceKernel(operation: ReduceOperation): KernelDefinition<'input' | 'o
       input: { access: 'read', dtypes: ['float32', 'float64', 'int32', 'uint32'], shape: ['n'] },
       output: { access: 'write', sameDtypeAs: 'input', shape: [1] },
     },
+    // The element count travels as a scalar: an empty buffer is bound as one element (WebGPU
+    // has no zero-sized bindings), so arrayLength would read 1.
+    scalars: { count: { type: 'u32', derive: (dims) => dims.n ?? 0 } },
     // One work-group strides over the whole input, then reduces in shared memory: a single
     // dispatch, so results need no second pass (throughput is bounded by one compute unit).
     workSize: () => [REDUCE_WORKGROUP],
@@ -71,7 +74,7 @@ function reduceKernel(operation: ReduceOperation): KernelDefinition<'input' | 'o
 var<workgroup> partial: array<${type}, ${REDUCE_WORKGROUP}>;
 @compute @workgroup_size(${REDUCE_WORKGROUP})
 fn main(@builtin(local_invocation_index) lane: u32) {
-  let n = arrayLength(&input);
+  let n = scalars.count;
   var accumulator: ${type} = ${wgslIdentity(operation, type)};
   for (var i = lane; i < n; i += ${REDUCE_WORKGROUP}u) { accumulator = ${combine('accumulator', 'input[i]')}; }
   partial[lane] = accumulator;

@@ -15,15 +15,26 @@ const CPU_LIMITS: AcceleratorLimits = Object.freeze({
 
 let instances = 0;
 
-function cpuInfo(): AcceleratorInfo {
-  const cores = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator
-    ?.hardwareConcurrency;
+/** Host facts the browser-safe core cannot read itself; the Node adapter supplies them. */
+export interface CpuHostFacts {
+  /** Processor model, e.g. from `os.cpus()[0].model`. */
+  readonly model?: string;
+  /** Installed memory in bytes. */
+  readonly memoryBytes?: number;
+  readonly logicalCores?: number;
+}
+
+function cpuInfo(facts: CpuHostFacts): AcceleratorInfo {
+  const cores =
+    facts.logicalCores ??
+    (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency;
   return {
     backend: 'cpu',
-    name: 'CPU',
+    name: facts.model === undefined ? 'CPU' : `CPU (${facts.model})`,
     vendor: 'host',
     architecture: 'javascript',
     available: true,
+    ...(facts.memoryBytes === undefined ? {} : { memoryBytes: facts.memoryBytes }),
     limits: CPU_LIMITS,
     features: ['float64', 'int8', 'uint8'],
     details: {
@@ -41,10 +52,14 @@ function cpuInfo(): AcceleratorInfo {
 export class CpuBackend implements ComputeBackend {
   readonly kind = 'cpu';
   readonly id = `cpu#${++instances}`;
-  readonly accelerator = cpuInfo();
+  readonly accelerator: AcceleratorInfo;
   readonly limits = CPU_LIMITS;
   readonly sharesHostMemory = true;
   #live = 0;
+
+  constructor(facts: CpuHostFacts = {}) {
+    this.accelerator = cpuInfo(facts);
+  }
 
   supportsDtype(dtype: DType): boolean {
     return dtype !== 'float16';
@@ -102,17 +117,18 @@ export class CpuBackend implements ComputeBackend {
 
 /**
  * Factory for the CPU backend (priority 0: `'auto'` uses it when nothing faster is available).
+ * Pass host facts to have discovery report them (in Node, `nodeCpuBackend()` does).
  *
  * @example
  * ```ts
  * const compute = await createOrchestrator({ backend: cpuBackend() });
  * ```
  */
-export function cpuBackend(): BackendFactory {
+export function cpuBackend(facts: CpuHostFacts = {}): BackendFactory {
   return {
     kind: 'cpu',
     priority: 0,
-    discover: () => Promise.resolve([cpuInfo()]),
-    create: () => Promise.resolve(new CpuBackend()),
+    discover: () => Promise.resolve([cpuInfo(facts)]),
+    create: () => Promise.resolve(new CpuBackend(facts)),
   };
 }

@@ -1,1 +1,1 @@
-export { CpuBackend, cpuBackend } from './cpu-backend.js';
+export { CpuBackend, cpuBackend, type CpuHostFacts } from './cpu-backend.js';
