@@ -14,3 +14,12 @@ export {
   KernelTerminatingError,
 } from './errors.js';
 export { LocalKernelContext } from './local-kernel-context.js';
+export {
+  pipelineOf,
+  PipelineBuilder,
+  Pipeline,
+  StageResult,
+  type StageHandler,
+  type StageOptions,
+  type AggregateOptions,
+} from './pipeline.js';

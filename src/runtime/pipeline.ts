@@ -66,9 +66,10 @@ function withCorrelation(output: Message, carry: string): Message {
   if (output.correlationId === carry) return output;
   const definition = definitionOf(output);
   if (definition === undefined) return Object.freeze({ ...output, correlationId: carry });
+  // The wire form is [tag slot, messageId, priority, correlationId, ...fields].
   const wire = definition.toWire(output);
-  wire[2] = carry;
-  return definition.fromWire(wire, 0, definition.name, '');
+  wire[3] = carry;
+  return definition.fromWire(wire, 1, definition.name, '');
 }
 
 function errorResult(stage: string, error: unknown, carry: string, priority: number): StageResult {
