@@ -99,8 +99,7 @@ test('fan-out over replicas (keyHash) merges back, and an aggregator flushes on 
   assert.equal(first.count, 4, 'flushed on count');
   assert.equal(second.count, 2, 'the rest flushed on time');
   assert.equal(first.total + second.total, 21);
-  const replicasUsed = pipeline
-    .telemetry()
-    ['score']!.filter((snapshot) => snapshot.messagesProcessed > 0).length;
+  const scoreStage = pipeline.telemetry().score!;
+  const replicasUsed = scoreStage.filter((snapshot) => snapshot.messagesProcessed > 0).length;
   assert.ok(replicasUsed >= 1 && replicasUsed <= 2, 'two keys use at most two replicas');
 });

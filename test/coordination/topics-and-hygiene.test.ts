@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RingKernelRuntime, ringKernel } from '../../src/runtime/index.js';
 import { topicMatcher } from '../../src/runtime/topic-pattern.js';
-import type { Done} from './helpers.js';
+import type { Done } from './helpers.js';
 import { Job, deferred, events } from './helpers.js';
 
 test('topic patterns: * is one segment, # is any number', () => {
