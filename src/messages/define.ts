@@ -316,7 +316,36 @@ export function defineMessage<const Name extends string, const F extends FieldMa
     fromWire,
   };
   Object.defineProperty(MessageClass.prototype, MESSAGE_DEFINITION, { value: definition });
+  trustedAssemblers.set(definition, (values, correlationId, priority) => {
+    const message = new MessageClass();
+    message.messageId = randomMessageId();
+    message.priority = priority;
+    message.correlationId = correlationId;
+    for (let index = 0; index < fieldCount; index += 1) message[fieldNames[index] as string] = values[index];
+    return (freeze ? Object.freeze(message) : message) as unknown as Message;
+  });
   return Object.freeze(definition);
+}
+
+/**
+ * Builds a message from values already known to be valid, in schema order, skipping validation: for
+ * readers whose memory can only hold valid values (the GPU layout's f32/i32/u32 words).
+ */
+export type TrustedAssembler = (
+  values: readonly unknown[],
+  correlationId: string | undefined,
+  priority: number,
+) => Message;
+
+// Kept out of the definition object so user code cannot reach an unvalidated constructor.
+const trustedAssemblers = new WeakMap<object, TrustedAssembler>();
+
+/** @internal Not exported from the package: see {@link TrustedAssembler}. */
+export function trustedAssemblerOf(definition: object): TrustedAssembler {
+  const assembler = trustedAssemblers.get(definition);
+  if (assembler === undefined)
+    throw new InvalidArgumentError('not a message definition made by defineMessage()');
+  return assembler;
 }
 
 function pathOf(prefix: string, fieldName: string): string {

@@ -1,8 +1,15 @@
 import { describeValue, InvalidArgumentError } from '../errors.js';
-import type { FieldMap, MessageDefinition, MessageShape } from './define.js';
+import {
+  DEFAULT_PRIORITY,
+  trustedAssemblerOf,
+  type FieldMap,
+  type MessageDefinition,
+  type MessageShape,
+} from './define.js';
 import { GpuLayoutError } from './errors.js';
 import type { AnyField, GpuScalarKind } from './fields.js';
 import type { Message } from './types.js';
+import { isUuid } from './uuid.js';
 
 /** Where one schema field sits in the WGSL struct. All numbers are bytes. */
 export interface GpuFieldLayout {
@@ -269,6 +276,8 @@ export function gpuLayout<F extends FieldMap>(
       components,
     });
   }
+  // Every field is an f32/i32/u32 word or an array of them, so whatever the buffer holds is a valid value.
+  const assemble = trustedAssemblerOf(definition);
   const size = roundUp(structAlign, end);
   const stride = size;
   const strideWords = stride / 4;
@@ -346,16 +355,30 @@ export function gpuLayout<F extends FieldMap>(
         throw new InvalidArgumentError(`replyTo has ${replyTo.length} requests for ${count} messages`);
       const views = viewsFor(regionOf(source, 'unpack source'), offset, count, 'the unpack source');
       const messages = new Array<MessageShape<F>>(count);
+      const values = new Array<unknown>(plans.length);
+      const words = Array.isArray(views) ? views : undefined;
       for (let index = 0; index < count; index += 1) {
         const base = index * strideWords;
-        const init: Record<string, unknown> = {};
-        for (const plan of plans)
-          init[plan.name] = Array.isArray(views)
-            ? readWords(views, base, plan)
-            : readWithDataView(views, base, plan);
+        for (let field = 0; field < plans.length; field += 1) {
+          const plan = plans[field] as FieldPlan;
+          values[field] =
+            words === undefined
+              ? readWithDataView(views as DataView, base, plan)
+              : readWords(words, base, plan);
+        }
         const request = replyTo?.[index];
-        messages[index] =
-          request === undefined ? definition.create(init as never) : definition.reply(request, init as never);
+        let correlationId: string | undefined;
+        let priority = DEFAULT_PRIORITY;
+        if (request !== undefined) {
+          correlationId = request.messageId;
+          if (!isUuid(correlationId))
+            throw new InvalidArgumentError(
+              `replyTo[${index}] has messageId ${describeValue(correlationId)}; requests need UUID messageIds`,
+            );
+          const requestPriority = request.priority;
+          if ((requestPriority & 0xff) === requestPriority) priority = requestPriority;
+        }
+        messages[index] = assemble(values, correlationId, priority) as MessageShape<F>;
       }
       return messages;
     },

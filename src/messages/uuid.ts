@@ -16,7 +16,11 @@ export function isUuid(value: unknown): value is string {
   return true;
 }
 
+// Looked up once: `globalThis.crypto` is an accessor in Node, and this runs for every message created.
+let randomUuid: (() => string) | undefined;
+
 /** A fresh random UUID v4 from the platform's crypto (browser and Node alike). */
 export function randomMessageId(): string {
-  return globalThis.crypto.randomUUID();
+  randomUuid ??= globalThis.crypto.randomUUID.bind(globalThis.crypto);
+  return randomUuid();
 }
