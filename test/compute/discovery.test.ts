@@ -136,6 +136,20 @@ test('the Dawn loader honours an explicit backend flag and sets EGL_PLATFORM', a
   assert.equal(defaults.length, 2, 'without a choice both the software and the default path are tried');
 });
 
+test('an orchestrator given a backend instance does not dispose it; one given a choice does', async () => {
+  const backend = await cpuBackend().create();
+  let disposed = 0;
+  const tracked = Object.assign(Object.create(backend) as typeof backend, {
+    dispose: () => {
+      disposed++;
+    },
+  });
+  const borrowed = await createOrchestrator({ backend: tracked });
+  assert.equal(borrowed.backend, tracked);
+  borrowed.dispose();
+  assert.equal(disposed, 0);
+});
+
 test('RINGKERNEL_WEBGPU_BACKEND picks the Dawn backend when no option is given', async () => {
   const fakeModule = { create: () => ({ requestAdapter: () => Promise.resolve(null) }) };
   const saved = process.env.RINGKERNEL_WEBGPU_BACKEND;

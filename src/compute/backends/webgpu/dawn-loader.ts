@@ -27,6 +27,16 @@ function environment(): Record<string, string | undefined> {
   return (globalThis as { process?: ProcessLike }).process?.env ?? {};
 }
 
+/**
+ * A non-literal specifier keeps type checkers and bundlers from resolving the optional package
+ * at build time: builds must work where it is not installed.
+ */
+const DAWN_PACKAGE = 'webgpu';
+
+function importDawn(): Promise<unknown> {
+  return import(DAWN_PACKAGE) as Promise<unknown>;
+}
+
 /** Options for {@link loadDawnCandidates}. */
 export interface DawnOptions {
   /** Dawn backend: `vulkan`, `opengles`, `metal`, `d3d12`, `default`. Overrides `RINGKERNEL_WEBGPU_BACKEND`. */
@@ -50,7 +60,7 @@ export async function loadDawnCandidates(options: DawnOptions = {}): Promise<Gpu
   const env = environment();
   let module: DawnModule;
   try {
-    module = (await (options.importModule ?? (() => import('webgpu')))()) as DawnModule;
+    module = (await (options.importModule ?? importDawn)()) as DawnModule;
   } catch (error) {
     throw new Error(
       `the optional 'webgpu' package (Dawn) could not be loaded (${error instanceof Error ? error.message : String(error)}); ` +
