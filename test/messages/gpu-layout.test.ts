@@ -288,9 +288,23 @@ describe('gpuLayout: pack and unpack', () => {
       replies.map((reply) => reply.correlationId),
       particles.map((particle) => particle.messageId),
     );
+    assert.deepEqual(
+      replies.map((reply) => reply.priority),
+      [128, 128, 128],
+    );
+    const urgent = Particle.create({ ...particles[0], messageId: undefined, priority: 240 } as never);
+    assert.equal(
+      layout.unpack(buffer, 1, { replyTo: [urgent] })[0]?.priority,
+      240,
+      'replies keep the request priority',
+    );
     assert.throws(
       () => layout.unpack(buffer, 3, { replyTo: particles.slice(0, 2) }),
       /replyTo has 2 requests for 3/,
+    );
+    assert.throws(
+      () => layout.unpack(buffer, 1, { replyTo: [{ messageId: 'nope', priority: 1 }] }),
+      /replyTo\[0\] has messageId "nope"/,
     );
   });
 
