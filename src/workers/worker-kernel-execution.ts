@@ -4,7 +4,7 @@ import { FrameTooLargeError } from '../ring/errors.js';
 import { RING_EMPTY } from '../ring/spsc-byte-ring.js';
 import type { KernelExecution, KernelPort } from '../runtime/kernel-port.js';
 import type { KernelState } from '../runtime/kernel-state.js';
-import { WorkerLoadError } from './errors.js';
+import { WorkerLoadError, type WorkerCrashError } from './errors.js';
 import { checkSameTypes } from './message-types.js';
 import { STATE_WORD, TELEMETRY_RECORD_BYTES, stateCodeOf } from './protocol.js';
 import type { WorkerStarter } from './worker-handle.js';
@@ -170,12 +170,14 @@ export class WorkerKernelExecution implements KernelExecution {
   }
 
   async #finish(): Promise<void> {
-    const crashes = await Promise.all(
+    let firstCrash: WorkerCrashError | undefined;
+    await Promise.all(
       this.#links.map(async (link) => {
         const crash = await link.ended;
+        if (crash === undefined || firstCrash !== undefined) return;
         // One crashed worker fails the kernel: stop the others rather than leave them running.
-        if (crash !== undefined) for (const other of this.#links) if (other !== link) void other.terminate();
-        return crash;
+        firstCrash = crash;
+        for (const other of this.#links) if (other !== link) void other.terminate();
       }),
     );
     this.#stop.abort();
@@ -183,8 +185,7 @@ export class WorkerKernelExecution implements KernelExecution {
     // After a forced stop the runtime has moved on; the kernel's end is not news any more.
     if (this.#forced) return new Promise<never>(() => {});
     this.#requeueLeftovers();
-    const crash = crashes.find((candidate) => candidate !== undefined);
-    if (crash !== undefined) throw crash;
+    if (firstCrash !== undefined) throw firstCrash;
   }
 
   /**
@@ -366,9 +367,15 @@ export class WorkerKernelExecution implements KernelExecution {
     const ring = link.channel.incoming;
     const registry = this.#registry;
     const port = this.#port;
+    let folded = false;
     for (;;) {
       const length = ring.acquireRead();
       if (length === RING_EMPTY) break;
+      if (!folded) {
+        // Counters the worker wrote before this output must be visible by the time it is delivered.
+        this.#fold(link);
+        folded = true;
+      }
       const offset = ring.frameOffset;
       let message: Message;
       try {
