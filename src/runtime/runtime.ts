@@ -35,6 +35,10 @@ import { allowedFrom, type KernelOperation, type KernelState } from './kernel-st
 import { checkKernelId } from './ring-kernel.js';
 import type { TerminationReport } from './termination-report.js';
 
+/** A definition of any message types: `KernelPort` is invariant in them, so `never` would refuse typed ones. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyKernelDefinition = KernelDefinition<any, any>;
+
 /** Settings of a {@link RingKernelRuntime}; every field has a default. */
 export interface RuntimeOptions {
   /**
@@ -43,7 +47,7 @@ export interface RuntimeOptions {
    */
   readonly telemetry?: boolean | undefined;
   /** Definitions `launch(id)` may find by their `kernelId` when called without a definition. */
-  readonly kernels?: readonly KernelDefinition<never, never>[] | undefined;
+  readonly kernels?: readonly AnyKernelDefinition[] | undefined;
   /** Capacity of the dead-letter queue. Default 10,000 (the oldest entries are discarded past it, counted). */
   readonly deadLetterCapacity?: number | undefined;
 }
@@ -85,7 +89,7 @@ const RESOLVED: Promise<void> = Promise.resolve();
  */
 export class RingKernelRuntime implements AsyncDisposable {
   readonly #kernels = new Map<string, KernelRecord>();
-  readonly #definitions = new Map<string, KernelDefinition<never, never>>();
+  readonly #definitions = new Map<string, AnyKernelDefinition>();
   readonly #events = new RuntimeEvents();
   readonly #inspector = new Inspector(this.#events);
   readonly #timing: boolean;

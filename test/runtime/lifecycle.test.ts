@@ -10,7 +10,6 @@ import {
   RingKernelRuntime,
   ringKernel,
   type KernelContext,
-  type KernelDefinition,
   type KernelState,
 } from '../../src/runtime/index.js';
 import { PATIENCE_MS, Ping, Pong, asPong, deferred, nextEvent, rejectionOf, settle } from './helpers.js';
@@ -89,18 +88,17 @@ test('state changes are emitted in lifecycle order and mirrored by ctx.state / c
 test('launch(id) finds definitions given to the runtime; unknown ones list what it knows', async () => {
   const calculator = ringKernel<Ping, Pong>({ kernelId: 'calculator' }, echoLoop);
   const counter = ringKernel<Ping, Pong>({ kernelId: 'counter' }, echoLoop);
-  // Typed definitions do not fit RuntimeOptions.kernels (KernelDefinition<never, never>[]) without a cast:
-  // reported to the lead.
-  const kernels = [calculator, counter] as unknown as KernelDefinition<never, never>[];
-  await using runtime = new RingKernelRuntime({ kernels });
+  await using runtime = new RingKernelRuntime({ kernels: [calculator, counter] });
   await runtime.launch('calculator');
   assert.deepEqual(runtime.kernelIds, ['calculator']);
   const error = await rejectionOf(runtime.launch('nope'));
   assert.ok(error instanceof KernelNotFoundError);
   assert.deepEqual(error.knownIds, ['calculator', 'counter']);
   assert.match(error.message, /RingKernelRuntime\(\{ kernels \}\)/);
-  const anonymous = ringKernel<Ping, Pong>({}, echoLoop) as unknown as KernelDefinition<never, never>;
-  assert.throws(() => new RingKernelRuntime({ kernels: [anonymous] }), InvalidArgumentError);
+  assert.throws(
+    () => new RingKernelRuntime({ kernels: [ringKernel<Ping, Pong>({}, echoLoop)] }),
+    InvalidArgumentError,
+  );
 });
 
 test('launching an id twice throws KernelAlreadyExistsError; the first kernel is untouched', async () => {
