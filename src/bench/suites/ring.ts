@@ -13,7 +13,9 @@ import type { BenchContext, BenchResult, BenchSuite } from '../types.js';
  *   `ring.unbatched.frames_per_s` is the same with one `tryWrite` (one publish) and one `tryRead`
  *   (one release) per frame.
  * - `ring.rtt.*`: one 16-byte frame from the main thread to a worker and back through a
- *   RingChannel, one at a time, both sides spinning (the floor a worker kernel's RTT sits on).
+ *   RingChannel, one at a time, both sides spinning (the floor a worker kernel's RTT sits on);
+ *   `ring.rtt_sleeping.*` with both sides sleeping in `Atomics.wait` between frames (no CPU burnt
+ *   while idle), `ring.rtt_wait_async.*` with the host awaiting `Atomics.waitAsync` instead.
  * - `baseline.messageport.*`: the same echo over `postMessage` (a small `{ seq, value }` object):
  *   RTT one message at a time, throughput with every message posted at once (echoed messages per
  *   second).
@@ -26,13 +28,21 @@ import type { BenchContext, BenchResult, BenchSuite } from '../types.js';
 const FRAME_BYTES = 16;
 const FRAMES_PER_PUBLISH = 64;
 const RING_CAPACITY = 1 << 16;
+/** Readiness checks a spinning echo makes before it sleeps (effectively: it spins). */
 const SPIN_CHECKS = 100_000;
+/**
+ * Readiness checks a stream side makes before it sleeps. Short on purpose: with 2 vCPUs shared
+ * with other processes, a long spin burns the time slice the other side needs (measured under
+ * load: 2,000 checks gave 5-20 M frames/s where 100,000 gave 1-3 M).
+ */
+const STREAM_SPIN_CHECKS = 2_000;
 
 const SIZES = {
   full: {
     frames: 10_000_000,
     unbatchedFrames: 3_000_000,
     roundTrips: 20_000,
+    sleepingRoundTrips: 3_000,
     portRoundTrips: 10_000,
     messages: 100_000,
     warmupRuns: 2,
@@ -42,6 +52,7 @@ const SIZES = {
     frames: 200_000,
     unbatchedFrames: 100_000,
     roundTrips: 500,
+    sleepingRoundTrips: 200,
     portRoundTrips: 300,
     messages: 2_000,
     warmupRuns: 1,
@@ -84,7 +95,7 @@ function runProducer(ring: SpscByteRing, port: NonNullable<typeof parentPort>): 
         sequence++;
         if (batched && sent % FRAMES_PER_PUBLISH === 0) ring.publish();
       } else {
-        ring.waitWritable(FRAME_BYTES, { spin: SPIN_CHECKS });
+        ring.waitWritable(FRAME_BYTES, { spin: STREAM_SPIN_CHECKS });
       }
     }
     ring.publish();
@@ -116,7 +127,7 @@ function runConsumer(ring: SpscByteRing, port: NonNullable<typeof parentPort>): 
         count = ring.tryRead(target) === FRAME_BYTES ? 1 : 0;
         if (count === 1) check(target, 0);
       }
-      if (count === 0) ring.waitReadable({ spin: SPIN_CHECKS });
+      if (count === 0) ring.waitReadable({ spin: STREAM_SPIN_CHECKS });
       else if (received === 0) start = performance.now();
       received += count;
     }
@@ -126,12 +137,15 @@ function runConsumer(ring: SpscByteRing, port: NonNullable<typeof parentPort>): 
   });
 }
 
+/** Control word of the echo channel: readiness checks the echo worker spins through before sleeping. */
+const ECHO_SPIN_WORD = 0;
+
 function runRingEcho(channel: RingChannel): void {
   const target = new Uint8Array(channel.incoming.maxFrameSize);
   for (;;) {
     const length = channel.incoming.tryRead(target);
     if (length === RING_EMPTY) {
-      channel.incoming.waitReadable({ spin: SPIN_CHECKS });
+      channel.incoming.waitReadable({ spin: channel.control.load(ECHO_SPIN_WORD) });
       continue;
     }
     if (length === 0) return;
@@ -200,7 +214,19 @@ async function measureStream(
   return { framesPerSecond: (frames - 1) / (report.elapsedMs / 1000) };
 }
 
-function measureRingRoundTrips(channel: RingChannel, roundTrips: number): { p50: number; p99: number } {
+/**
+ * How the host waits for each echo: `spin` (both sides busy-poll: the floor of a spinning worker
+ * kernel), `sleep` (both sides sleep in `Atomics.wait` between messages: the low-CPU mode), or
+ * `wait-async` (the host awaits `Atomics.waitAsync`, as an event-loop runtime would).
+ */
+type EchoWait = 'spin' | 'sleep' | 'wait-async';
+
+async function measureRingRoundTrips(
+  channel: RingChannel,
+  roundTrips: number,
+  wait: EchoWait,
+): Promise<{ p50: number; p99: number }> {
+  channel.control.store(ECHO_SPIN_WORD, wait === 'spin' ? SPIN_CHECKS : 0);
   const frame = new Uint8Array(FRAME_BYTES);
   const target = new Uint8Array(FRAME_BYTES);
   const samples = new Float64Array(roundTrips);
@@ -209,7 +235,8 @@ function measureRingRoundTrips(channel: RingChannel, roundTrips: number): { p50:
     const start = performance.now();
     channel.outgoing.tryWrite(frame);
     while (channel.incoming.tryRead(target) === RING_EMPTY) {
-      // Spinning: the figure is the floor of a spinning worker kernel's round trip.
+      if (wait === 'sleep') channel.incoming.waitReadable();
+      else if (wait === 'wait-async') await channel.incoming.waitReadableAsync();
     }
     samples[trip] = (performance.now() - start) * 1000;
   }
@@ -314,22 +341,29 @@ async function runRingSuite(context: BenchContext): Promise<BenchResult[]> {
   const channel = RingChannel.allocate({ toWorkerCapacity: 4096, toHostCapacity: 4096 });
   const echo = await spawnRole({ ringBenchRole: 'ring-echo', buffer: channel.buffer });
   try {
-    const rtt = await repeat(() => measureRingRoundTrips(channel, size.roundTrips), {
-      ...repeatOptions,
-      onRun: onRun('ring echo rtt'),
-    });
+    const modes = [
+      { wait: 'spin', prefix: 'ring.rtt', roundTrips: size.roundTrips },
+      { wait: 'sleep', prefix: 'ring.rtt_sleeping', roundTrips: size.sleepingRoundTrips },
+      { wait: 'wait-async', prefix: 'ring.rtt_wait_async', roundTrips: size.sleepingRoundTrips },
+    ] as const;
+    for (const mode of modes) {
+      const rtt = await repeat(() => measureRingRoundTrips(channel, mode.roundTrips, mode.wait), {
+        ...repeatOptions,
+        onRun: onRun(`ring echo rtt (${mode.wait})`),
+      });
+      context.log(
+        `ring echo rtt (${mode.wait}) p50 per run (us): ${spread(
+          rtt.runs.map((run) => run.p50),
+          1,
+          3,
+        )}`,
+      );
+      results.push(
+        { name: `${mode.prefix}.p50_us`, value: rtt.medians.p50, unit: 'us' },
+        { name: `${mode.prefix}.p99_us`, value: rtt.medians.p99, unit: 'us' },
+      );
+    }
     stage++;
-    context.log(
-      `ring echo rtt p50 per run (us): ${spread(
-        rtt.runs.map((run) => run.p50),
-        1,
-        3,
-      )}`,
-    );
-    results.push(
-      { name: 'ring.rtt.p50_us', value: rtt.medians.p50, unit: 'us' },
-      { name: 'ring.rtt.p99_us', value: rtt.medians.p99, unit: 'us' },
-    );
   } finally {
     channel.outgoing.tryWrite(new Uint8Array(0));
     await echo.terminate();
