@@ -1,5 +1,5 @@
 export { axpy, vectorAdd, vectorScale } from './vector.js';
 export { mapKernel, type MapKernelOptions } from './map.js';
-export { reduceMax, reduceMin, reduceSum, type ReduceOperation } from './reduce.js';
+export { reduceMax, reduceMin, reduceSum, runReduction, type ReduceOperation } from './reduce.js';
 export { spmvCsr } from './spmv.js';
 export { matmul } from './matmul.js';
