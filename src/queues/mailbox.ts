@@ -37,9 +37,19 @@ interface Waiter {
   item: unknown;
   /** For batch takers: the most items to hand over. 0 for a single take. */
   batch: number;
+  /** How a taker is answered: the item (`take`), item-or-undefined (`tryTake`), or an iterator result. */
+  mode: TakeMode;
   /** The caller's timeout in ms, for the TimeoutError message. */
   timeoutMs: number;
 }
+
+const enum TakeMode {
+  Item,
+  ItemOrUndefined,
+  IteratorResult,
+}
+
+const DONE: IteratorReturnResult<undefined> = Object.freeze({ value: undefined, done: true as const });
 
 interface TimerHandle {
   ref?(): unknown;
@@ -47,6 +57,7 @@ interface TimerHandle {
 }
 
 const RESOLVED: Promise<void> = Promise.resolve();
+const RESOLVED_UNDEFINED: Promise<undefined> = Promise.resolve(undefined);
 
 /**
  * A bounded priority mailbox with backpressure and async waiting on both ends.
@@ -176,6 +187,33 @@ export class Mailbox<T> {
     return this.#refusal() ?? (this.#wait(this.#takers, undefined, 0, options) as Promise<T>);
   }
 
+  /**
+   * Like {@link take}, but resolves `undefined` where `take` would reject with a `TimeoutError`
+   * (subclasses included); other errors still reject. One promise per call, no wrapper.
+   */
+  tryTake(options?: WaitOptions): Promise<T | undefined> {
+    const item = this.takeNow();
+    if (item !== undefined) return Promise.resolve(item);
+    const refusal = this.#refusalError();
+    if (refusal !== undefined)
+      return refusal instanceof TimeoutError ? RESOLVED_UNDEFINED : Promise.reject(refusal);
+    return this.#wait(this.#takers, undefined, 0, options, TakeMode.ItemOrUndefined) as Promise<
+      T | undefined
+    >;
+  }
+
+  /** The next item as an async-iterator result; `done` where `tryTake` would give `undefined`. */
+  next(): Promise<IteratorResult<T, undefined>> {
+    const item = this.takeNow();
+    if (item !== undefined) return Promise.resolve({ value: item, done: false });
+    const refusal = this.#refusalError();
+    if (refusal !== undefined)
+      return refusal instanceof TimeoutError ? Promise.resolve(DONE) : Promise.reject(refusal);
+    return this.#wait(this.#takers, undefined, 0, undefined, TakeMode.IteratorResult) as Promise<
+      IteratorResult<T, undefined>
+    >;
+  }
+
   /** Takes up to `max` items, waiting for the first one like {@link take}. */
   takeBatch(max: number, options?: WaitOptions): Promise<T[]> {
     const first = this.takeNow();
@@ -232,8 +270,12 @@ export class Mailbox<T> {
     }
   }
 
+  #refusalError(): Error | undefined {
+    return this.#takerError ?? (this.#buckets.isEmpty ? this.#closedError : undefined);
+  }
+
   #refusal(): Promise<never> | undefined {
-    const error = this.#takerError ?? (this.#buckets.isEmpty ? this.#closedError : undefined);
+    const error = this.#refusalError();
     return error === undefined ? undefined : Promise.reject(error);
   }
 
@@ -249,7 +291,9 @@ export class Mailbox<T> {
   /** `item` was already reported to `onTaken` (by takeNow, or by offerNow's direct hand-over). */
   #handTo(taker: Waiter, item: T): void {
     this.#settle(taker);
-    taker.resolve(taker.batch === 0 ? item : this.#fillBatch([item], taker.batch));
+    if (taker.batch !== 0) taker.resolve(this.#fillBatch([item], taker.batch));
+    else if (taker.mode === TakeMode.IteratorResult) taker.resolve({ value: item, done: false });
+    else taker.resolve(item);
   }
 
   #admitPutter(): void {
@@ -269,7 +313,13 @@ export class Mailbox<T> {
       this.#rejectAll(this.#takers, this.#closedError);
   }
 
-  #wait(queue: Waiter[], item: unknown, batch: number, options: WaitOptions | undefined) {
+  #wait(
+    queue: Waiter[],
+    item: unknown,
+    batch: number,
+    options: WaitOptions | undefined,
+    mode: TakeMode = TakeMode.Item,
+  ) {
     const signal = options?.signal;
     if (signal?.aborted === true) return Promise.reject(signal.reason as Error);
     let deadline: number;
@@ -288,6 +338,7 @@ export class Mailbox<T> {
         onAbort: undefined,
         item,
         batch,
+        mode,
         timeoutMs,
       };
       if (signal !== undefined) {
@@ -318,6 +369,15 @@ export class Mailbox<T> {
     }
   }
 
+  /** Ends a wait without an item: soft takers get `undefined` / done for timeouts, others the error. */
+  #fail(waiter: Waiter, error: Error): void {
+    if (waiter.mode !== TakeMode.Item && error instanceof TimeoutError) {
+      waiter.resolve(waiter.mode === TakeMode.IteratorResult ? DONE : undefined);
+    } else {
+      waiter.reject(error);
+    }
+  }
+
   #remove(queue: Waiter[], waiter: Waiter): void {
     const index = queue.indexOf(waiter);
     if (index >= 0) queue.splice(index, 1);
@@ -326,7 +386,7 @@ export class Mailbox<T> {
   #rejectAll(queue: Waiter[], error: Error): void {
     for (const waiter of queue.splice(0)) {
       this.#settle(waiter);
-      waiter.reject(error);
+      this.#fail(waiter, error);
     }
   }
 
@@ -352,7 +412,8 @@ export class Mailbox<T> {
         if (waiter.deadline <= now + 0.5) {
           queue.splice(index, 1);
           this.#settle(waiter);
-          waiter.reject(
+          this.#fail(
+            waiter,
             new TimeoutError(queue === this.#takers ? 'receive' : 'send', waiter.timeoutMs, this.name),
           );
         } else {

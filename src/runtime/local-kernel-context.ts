@@ -1,7 +1,7 @@
 import type { Message } from '../messages/types.js';
 import { checkPriority } from '../queues/backpressure.js';
 import type { WaitOptions } from '../queues/wait-options.js';
-import { InvalidArgumentError, TimeoutError } from '../errors.js';
+import { InvalidArgumentError } from '../errors.js';
 import type { KernelContext } from './kernel-context.js';
 import type { KernelPort } from './kernel-port.js';
 import { KernelTerminatingError } from './errors.js';
@@ -9,11 +9,6 @@ import type { KernelState } from './kernel-state.js';
 
 function unsupported(operation: string): Error {
   return new InvalidArgumentError(`ctx.${operation} is not available to this kind of kernel`);
-}
-
-function undefinedOnTimeout(error: unknown): undefined {
-  if (error instanceof TimeoutError) return undefined;
-  throw error;
 }
 
 function isStopping(state: KernelState): boolean {
@@ -78,9 +73,7 @@ export class LocalKernelContext<In extends Message, Out extends Message> impleme
   tryReceive(options?: WaitOptions): Promise<In | undefined> {
     this.finish();
     if (this.shouldTerminate) return Promise.resolve(undefined);
-    const item = this.#port.input.takeNow();
-    if (item !== undefined) return Promise.resolve(item);
-    return this.#port.input.take(options).then(undefined, undefinedOnTimeout);
+    return this.#port.input.tryTake(options);
   }
 
   receiveBatch(max: number, options?: WaitOptions): Promise<In[]> {
@@ -138,12 +131,17 @@ export class LocalKernelContext<In extends Message, Out extends Message> impleme
     return this.#inFlightMessages;
   }
 
-  async *[Symbol.asyncIterator](): AsyncGenerator<In, undefined> {
-    while (!this.shouldTerminate) {
-      const message = await this.tryReceive();
-      if (message !== undefined) yield message;
-    }
-    return undefined;
+  [Symbol.asyncIterator](): AsyncIterator<In, undefined> {
+    return {
+      next: () => {
+        this.finish();
+        if (this.shouldTerminate) return Promise.resolve({ value: undefined, done: true });
+        return this.#port.input.next();
+      },
+      // Called when a for-await loop exits early, by break or by a throw: the message in flight is
+      // finished by the next receive or the function's return, or dead-lettered if it crashed.
+      return: () => Promise.resolve({ value: undefined, done: true }),
+    };
   }
 
   /** Counts the messages handed out so far as processed (the kernel came back for more, or ended). */

@@ -1,5 +1,6 @@
 import type { BenchSuite } from '../types.js';
 import { baselineSuite } from './baseline.js';
+import { coordinationSuite } from './coordination.js';
 import { runtimeSuite } from './runtime.js';
 import { telemetrySuite } from './telemetry.js';
 
@@ -8,4 +9,9 @@ import { telemetrySuite } from './telemetry.js';
  * `src/bench/suites/<name>.ts` exporting a `BenchSuite` whose results are named `<name>.…`, and
  * list it here.
  */
-export const benchSuites: readonly BenchSuite[] = [baselineSuite, runtimeSuite, telemetrySuite];
+export const benchSuites: readonly BenchSuite[] = [
+  baselineSuite,
+  runtimeSuite,
+  coordinationSuite,
+  telemetrySuite,
+];

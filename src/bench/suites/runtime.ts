@@ -103,6 +103,7 @@ function measureMailbox(operations: number): { ns: number } {
 export const runtimeSuite: BenchSuite = {
   name: 'runtime',
   description: 'event-loop ring kernel: request RTT, echo throughput, mailbox offer+poll',
+  resultPrefixes: ['mailbox.'],
   async run(context: BenchContext): Promise<BenchResult[]> {
     const size = context.quick ? SIZES.quick : SIZES.full;
     const options = { warmupRuns: size.warmupRuns, runs: size.runs };
