@@ -45,6 +45,14 @@ export const conformanceKernelNames = [
 ] as const;
 export type ConformanceKernelName = (typeof conformanceKernelNames)[number];
 
+/**
+ * The module file of a conformance kernel, for kinds that load kernels by URL (a worker thread
+ * imports the same file; under tsx the `.ts` source is importable as is).
+ */
+export function conformanceKernelUrl(kernel: ConformanceKernelName): URL {
+  return new URL(`./kernels/${kernel}.ts`, import.meta.url);
+}
+
 /** A kind of kernel under test. */
 export interface ConformanceKind {
   readonly name: string;
@@ -376,7 +384,6 @@ export function defineKernelConformance(kind: ConformanceKind): void {
           plain.map((message) => message.messageId).sort(),
         );
         assert.deepEqual(runtime.receiveAvailable(id), []);
-        assert.equal(runtime.getTelemetry(id).messagesProcessed >= 1000, true);
       });
 
       test('receive, request and waitActive-bound calls honour timeout and AbortSignal', async () => {
