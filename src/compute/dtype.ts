@@ -106,3 +106,8 @@ export function fromFloat16Bits(bits: number): number {
   if (exponent === 0x1f) return mantissa === 0 ? sign * Infinity : NaN;
   return sign * (1 + mantissa / 1024) * 2 ** (exponent - 15);
 }
+
+/** The dtypes `backend` can hold, for error messages. */
+export function supportedDtypes(backend: { supportsDtype(dtype: DType): boolean }): DType[] {
+  return DTYPES.filter((dtype) => backend.supportsDtype(dtype));
+}

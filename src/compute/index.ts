@@ -49,7 +49,7 @@ export {
   type BufferParameter,
   type CpuKernelContext,
   type KernelArguments,
-  type KernelDefinition,
+  type KernelDefinition as ComputeKernelDefinition,
   type KernelSpec,
   type ScalarParameter,
   type ScalarType,

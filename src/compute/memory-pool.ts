@@ -1,7 +1,7 @@
 import { InvalidArgumentError, describeValue } from '../errors.js';
 import type { ComputeBackend } from './backend.js';
 import { STORAGE, createStorage, freeDeviceSide, padTo4, type BufferStorage } from './buffer-storage.js';
-import { bytesPerElement, type DType } from './dtype.js';
+import { bytesPerElement, supportedDtypes, type DType } from './dtype.js';
 import { DoubleReleaseError, ForeignBufferError, PoolLimitError, UnsupportedDtypeError } from './errors.js';
 import { elementCount, normalizeShape, type Shape } from './shape.js';
 import { UnifiedBuffer } from './unified-buffer.js';
@@ -105,7 +105,11 @@ export class MemoryPool {
     const dims = normalizeShape(shape);
     const byteLength = elementCount(dims) * bytesPerElement(dtype);
     if (this.backend !== null && !this.backend.supportsDtype(dtype))
-      throw new UnsupportedDtypeError(dtype, `the ${this.backend.kind} backend`, []);
+      throw new UnsupportedDtypeError(
+        dtype,
+        `the ${this.backend.kind} backend`,
+        supportedDtypes(this.backend),
+      );
     const classBytes = this.sizeClassOf(byteLength);
     let storage = this.#idleByClass.get(classBytes)?.pop();
     if (storage !== undefined) {

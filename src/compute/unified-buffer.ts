@@ -7,7 +7,7 @@ import {
   type BufferStorage,
   type Residency,
 } from './buffer-storage.js';
-import { assertDtype, bytesPerElement, typedArrayOver, type DType } from './dtype.js';
+import { assertDtype, bytesPerElement, supportedDtypes, typedArrayOver, type DType } from './dtype.js';
 import {
   BufferDisposedError,
   BufferStateError,
@@ -380,9 +380,4 @@ async function downloadInto(storage: BufferStorage): Promise<void> {
   } finally {
     storage.pendingDownload = null;
   }
-}
-
-function supportedDtypes(backend: ComputeBackend): string[] {
-  const all: DType[] = ['float32', 'float64', 'float16', 'int32', 'uint32', 'int8', 'uint8'];
-  return all.filter((dtype) => backend.supportsDtype(dtype));
 }

@@ -7,7 +7,7 @@ import {
   type BufferParameter,
   type ScalarParameter,
 } from './kernel.js';
-import type { DType } from './dtype.js';
+import { supportedDtypes, type DType } from './dtype.js';
 import { formatShape } from './shape.js';
 import { UnifiedBuffer } from './unified-buffer.js';
 
@@ -68,7 +68,7 @@ export function resolveLaunch(
       throw new UnsupportedDtypeError(
         value.dtype,
         `the ${backend.kind} backend (kernel '${kernel.name}', '${name}')`,
-        [],
+        supportedDtypes(backend),
       );
     if (parameter.shape !== undefined) {
       if (parameter.shape.length !== value.shape.length)
