@@ -21,3 +21,15 @@ export {
   type ResolvedBackend,
 } from './backend-selection.js';
 export { GpuKernelDefinitionError, GpuKernelInputError } from './errors.js';
+export { progressLine } from './progress-line.js';
+export {
+  runAnomalyScenario,
+  runPageRankScenario,
+  type AnomalyScenarioOptions,
+  type AnomalyScenarioResult,
+  type PageRankScenarioOptions,
+  type PageRankScenarioResult,
+} from './scenarios.js';
+export { runFlagshipDemo, type FlagshipDemoOptions, type FlagshipDemoResult } from './flagship-demo.js';
+export * from './anomaly/index.js';
+export * from './pagerank/index.js';
