@@ -126,6 +126,12 @@ export async function getAccelerator(
  * falling back to the next on failure.
  *
  * @throws BackendUnavailableError when the named backend (or, for `'auto'`, every backend) fails to start.
+ *
+ * @example
+ * ```ts
+ * const backend = await createBackend({ backend: 'auto' });
+ * const compute = new ComputeOrchestrator(backend, { ownsBackend: true });
+ * ```
  */
 export async function createBackend(
   options: DiscoveryOptions & { readonly backend?: BackendChoice } = {},

@@ -226,6 +226,11 @@ let defaultPool: MemoryPool | undefined;
 /**
  * The process-wide default pool (host-only buffers, no byte limit). Create `new MemoryPool(...)`
  * for a limit or device memory; an orchestrator has its own at `compute.pool`.
+ *
+ * @example
+ * ```ts
+ * using scratch = getMemoryPool().acquire([256, 256], 'float32'); // released at scope end
+ * ```
  */
 export function getMemoryPool(): MemoryPool {
   return (defaultPool ??= new MemoryPool());
