@@ -6,10 +6,12 @@ import {
   KernelAlreadyExistsError,
   KernelNotFoundError,
   KernelStateError,
+  KernelTerminatedError,
   KernelTerminatingError,
   RingKernelRuntime,
   ringKernel,
   type KernelContext,
+  type KernelDefinition,
   type KernelState,
 } from '../../src/runtime/index.js';
 import { PATIENCE_MS, Ping, Pong, asPong, deferred, nextEvent, rejectionOf, settle } from './helpers.js';
@@ -280,10 +282,12 @@ test('receive calls after termination was requested reject with KernelTerminatin
 test('terminate force-stops a kernel that ignores it after the timeout and reports what was left', async () => {
   await using runtime = new RingKernelRuntime();
   const release = deferred();
+  const lateSend = deferred<unknown>();
   const kernel = ringKernel<Ping, Pong>({ terminateTimeout: 10 }, async (ctx) => {
     const first = await ctx.receive();
     await ctx.send(Pong.create({ n: first.n, text: 'unread' }));
     await release.promise;
+    lateSend.resolve(await rejectionOf(ctx.send(Pong.create({ text: 'too late' }))));
   });
   await runtime.launch('stuck', kernel);
   await runtime.activate('stuck');
@@ -302,8 +306,10 @@ test('terminate force-stops a kernel that ignores it after the timeout and repor
     ['unread'],
   );
   assert.deepEqual(runtime.kernelIds, []);
-  // The abandoned code finishing later disturbs nothing.
+  // The abandoned code carrying on later can no longer send, and disturbs nothing.
   release.resolve();
+  const error = await lateSend.promise;
+  assert.ok(error instanceof KernelTerminatedError);
   await settle();
   assert.deepEqual(runtime.kernelIds, []);
 });
@@ -356,4 +362,19 @@ test('terminated event carries the same report terminate resolves with', async (
   assert.equal(await announced, report);
   assert.equal(report.kernelId, 'k');
   assert.equal(report.previousState, 'launched');
+});
+
+test('a definition whose start throws leaves no kernel behind', async () => {
+  await using runtime = new RingKernelRuntime();
+  const broken: KernelDefinition = {
+    kernelId: undefined,
+    options: {},
+    start: () => {
+      throw new Error('cannot start');
+    },
+  };
+  await assert.rejects(runtime.launch('broken', broken), /cannot start/);
+  assert.deepEqual(runtime.kernelIds, []);
+  await runtime.launch('broken', ringKernel<Ping, Pong>({}, echoLoop));
+  assert.equal(runtime.getState('broken'), 'launched');
 });
