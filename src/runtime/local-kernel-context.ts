@@ -1,7 +1,7 @@
 import type { Message } from '../messages/types.js';
 import { checkPriority } from '../queues/backpressure.js';
 import type { WaitOptions } from '../queues/wait-options.js';
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError, describeValue } from '../errors.js';
 import type { KernelContext } from './kernel-context.js';
 import type { KernelPort } from './kernel-port.js';
 import { KernelTerminatingError } from './errors.js';
@@ -78,7 +78,9 @@ export class LocalKernelContext<In extends Message, Out extends Message> impleme
 
   receiveBatch(max: number, options?: WaitOptions): Promise<In[]> {
     if (!Number.isInteger(max) || max < 1) {
-      return Promise.reject(new RangeError(`receiveBatch needs max >= 1 (an integer); got ${String(max)}`));
+      return Promise.reject(
+        new InvalidArgumentError(`receiveBatch needs max >= 1 (an integer); got ${describeValue(max)}`),
+      );
     }
     this.finish();
     if (this.shouldTerminate) return this.#refuseLater();
