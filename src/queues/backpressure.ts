@@ -6,8 +6,9 @@ import { InvalidArgumentError, describeValue } from '../errors.js';
  * - `block`: the sender waits for room (bounded by its `timeout` / `signal`); nothing is lost.
  * - `reject`: the send fails at once with `QueueFullError`.
  * - `dropOldest`: the message that has waited longest at the LOWEST priority level queued is evicted
- *   to make room (so a flood of low-priority traffic never evicts high-priority work); the eviction is
- *   counted and reported through the `dropped` event.
+ *   to make room (so a flood of low-priority traffic never evicts high-priority work); an incoming
+ *   message below every queued level is itself that message and is dropped. The drop is counted and
+ *   reported through the `dropped` event.
  * - `dropNewest`: the incoming message is discarded; counted and reported through the `dropped` event.
  */
 export type BackpressureStrategy = 'block' | 'reject' | 'dropOldest' | 'dropNewest';

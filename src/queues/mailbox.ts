@@ -149,6 +149,11 @@ export class Mailbox<T> {
         this.#observer?.dropped?.(item, 'dropNewest');
         return RESOLVED;
       case 'dropOldest': {
+        // Counting the newcomer in: when it is below every queued level, it is the lowest level's oldest.
+        if (this.#priorityOf(item) < this.#buckets.peekLowestPriority()) {
+          this.#observer?.dropped?.(item, 'dropOldest');
+          return RESOLVED;
+        }
         const victim = this.#buckets.pollLowest() as T;
         this.#buckets.offer(item, this.#priorityOf(item));
         this.#observer?.dropped?.(victim, 'dropOldest');

@@ -93,6 +93,11 @@ export class PriorityBuckets<T> {
     return this.#size === 0 ? -1 : this.#highestLevel();
   }
 
+  /** The level `pollLowest` would take from, or -1 when empty. */
+  peekLowestPriority(): number {
+    return this.#size === 0 ? -1 : this.#lowestLevel();
+  }
+
   /** Removes every item, in the order `poll` would return them. */
   drain(): T[] {
     const out: T[] = [];

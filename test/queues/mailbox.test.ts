@@ -90,14 +90,14 @@ test("backpressure 'dropOldest' evicts the longest-waiting message of the lowest
   assert.deepEqual(dropped, [['low-old', 'dropOldest']]);
   await box.offer(item('mid-2', 100));
   assert.deepEqual(dropped[1], ['low-new', 'dropOldest']);
-  // A flood of low-priority traffic only evicts its own kind, never the high-priority message.
+  // A flood of lower-priority traffic evicts only its own kind, never the queued higher-priority work.
   await box.offer(item('flood-1', 1));
   await box.offer(item('flood-2', 1));
   assert.deepEqual(
     dropped.map(([name]) => name),
-    ['low-old', 'low-new', 'mid', 'flood-1'],
+    ['low-old', 'low-new', 'flood-1', 'flood-2'],
   );
-  assert.deepEqual(await takeAll(box), ['high', 'mid-2', 'flood-2']);
+  assert.deepEqual(await takeAll(box), ['high', 'mid', 'mid-2']);
 });
 
 test("backpressure 'dropOldest' evicts the oldest message when all share one priority", async () => {
@@ -387,4 +387,17 @@ test('onTaken reports each item handed to a taker exactly once, whichever path i
   await box.offer(item('drained'));
   box.drain();
   assert.deepEqual(taken, ['queued', 'handed', 'reopen-1', 'reopen-2', 'reopen-3']);
+});
+
+test("'dropOldest' drops an incoming message of lower priority than everything queued, not queued work", async () => {
+  const { box, dropped } = mailbox(2, 'dropOldest');
+  await box.offer(item('urgent-1', 200));
+  await box.offer(item('urgent-2', 200));
+  // The incoming message is the oldest (only) one at the lowest level once it is counted in.
+  await box.offer(item('chatter', 1));
+  assert.deepEqual(dropped, [['chatter', 'dropOldest']]);
+  // At equal priority the queued message is older, so it goes.
+  await box.offer(item('urgent-3', 200));
+  assert.deepEqual(dropped[1], ['urgent-1', 'dropOldest']);
+  assert.deepEqual(await takeAll(box), ['urgent-2', 'urgent-3']);
 });

@@ -99,3 +99,13 @@ test('drain empties the queue in service order', () => {
   assert.equal(buckets.offer('e', 0), true);
   assert.deepEqual(buckets.drain(), ['e']);
 });
+
+test('peekLowestPriority names the level pollLowest takes from', () => {
+  const buckets = new PriorityBuckets<string>(4);
+  assert.equal(buckets.peekLowestPriority(), -1);
+  buckets.offer('a', 40);
+  buckets.offer('b', 70);
+  assert.equal(buckets.peekLowestPriority(), 40);
+  buckets.pollLowest();
+  assert.equal(buckets.peekLowestPriority(), 70);
+});
