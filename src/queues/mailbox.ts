@@ -56,7 +56,8 @@ interface TimerHandle {
   unref?(): unknown;
 }
 
-const RESOLVED: Promise<void> = Promise.resolve();
+/** What `offer` returns when it completed at once; callers compare against it to skip a `.catch`. */
+export const RESOLVED: Promise<void> = Promise.resolve();
 const RESOLVED_UNDEFINED: Promise<undefined> = Promise.resolve(undefined);
 
 /**

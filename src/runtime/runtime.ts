@@ -2,6 +2,8 @@ import { InvalidArgumentError, describeValue } from '../errors.js';
 import type { Message } from '../messages/types.js';
 import { checkPriority } from '../queues/backpressure.js';
 import { deadlineOf, type WaitOptions } from '../queues/wait-options.js';
+// The mailbox's own settled promise: `offer(...) === RESOLVED` must compare against that very object.
+import { RESOLVED } from '../queues/mailbox.js';
 import { LatencyHistogram } from '../telemetry/latency-histogram.js';
 import type { KernelTelemetrySnapshot, TelemetrySummary } from '../telemetry/kernel-telemetry.js';
 import { TimeoutError } from '../errors.js';
@@ -71,8 +73,6 @@ interface GroupState {
   readonly options: SupervisorGroupOptions;
   readonly intensity: RestartIntensity;
 }
-
-const RESOLVED: Promise<void> = Promise.resolve();
 
 /**
  * Hosts ring kernels: launches them, moves them through their lifecycle, carries messages in and

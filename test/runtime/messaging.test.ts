@@ -310,3 +310,12 @@ test('for await over the context delivers every message in priority order and en
   assert.equal(ended, true);
   assert.deepEqual(seen, [3, 2, 1]);
 });
+
+test('a send that is queued at once allocates no promise: every such send returns the same settled one', async () => {
+  await using runtime = await started(echo, 'k', false);
+  const first = runtime.send('k', Ping.create({ n: 1 }));
+  const second = runtime.send('k', Ping.create({ n: 2 }));
+  assert.equal(first, second);
+  await first;
+  assert.equal(runtime.getTelemetry('k').inputQueueDepth, 2);
+});
