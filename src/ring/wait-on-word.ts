@@ -54,7 +54,8 @@ function holdEventLoop(pending: Promise<'ok' | 'timed-out'>, timeoutMs: number):
   });
 }
 
-function pollWord(
+/** The fallback on its own (exported for tests: Node always has the native wait). */
+export function pollWord(
   view: Int32Array,
   index: number,
   expected: number,
