@@ -378,3 +378,21 @@ test('a definition whose start throws leaves no kernel behind', async () => {
   await runtime.launch('broken', ringKernel<Ping, Pong>({}, echoLoop));
   assert.equal(runtime.getState('broken'), 'launched');
 });
+
+test('ctx.waitActive woken by activate leaves no listener on its signal', async () => {
+  await using runtime = new RingKernelRuntime();
+  const controller = new AbortController();
+  const woke = deferred();
+  await runtime.launch(
+    'k',
+    ringKernel({}, async (ctx) => {
+      await ctx.waitActive({ signal: controller.signal, timeout: PATIENCE_MS });
+      woke.resolve();
+    }),
+  );
+  await settle();
+  assert.equal(getEventListeners(controller.signal, 'abort').length, 1);
+  await runtime.activate('k');
+  await woke.promise;
+  assert.equal(getEventListeners(controller.signal, 'abort').length, 0);
+});
