@@ -151,69 +151,92 @@ const BATCH_POINTS: u32 = ${batchSize}u;`,
   output.anomalies = anomalies;
   output.maxScore = sqrt(maxRatio);`,
     cpu: (request, state) => {
-      const windowValues = state.window;
-      const sums = state.sums;
-      const counters = state.counters;
-      const values = request.values;
-      const count = Math.min(request.count, batchSize);
       const flags = new Uint32Array(flagWords);
-      let filled = counters[0]!;
-      let cursor = counters[1]!;
-      let run = counters[2]!;
-      let s1 = sums[0]!;
-      let s2 = sums[1]!;
-      let previous = state.last[0]!;
-      let anomalies = 0;
-      let maxRatio = 0;
-      for (let i = 0; i < count; i++) {
-        const x = values[i]!;
-        const residual = filled > 0 ? Math.fround(x - previous) : 0;
-        let flagged = false;
-        if (filled >= warmup) {
-          const mean = s1 / filled;
-          const variance = Math.max(s2 / filled - mean * mean, 1e-12);
-          const deviation = residual - mean;
-          const ratio = (deviation * deviation) / variance;
-          if (ratio > maxRatio) maxRatio = ratio;
-          flagged = ratio > thresholdSquared;
-        }
-        if (flagged) {
-          anomalies++;
-          flags[i >>> 5] = flags[i >>> 5]! | (1 << (i & 31));
-        }
-        if (!flagged || run >= 2) {
-          previous = x;
-          run = flagged ? run + 1 : 0;
-        } else run++;
-        if (filled === window) {
-          const old = windowValues[cursor]!;
-          s1 -= old;
-          s2 -= old * old;
-        } else filled++;
-        windowValues[cursor] = residual;
-        s1 += residual;
-        s2 += residual * residual;
-        cursor++;
-        if (cursor === window) {
-          cursor = 0;
-          s1 = 0;
-          s2 = 0;
-          for (let j = 0; j < window; j++) {
-            const value = windowValues[j]!;
-            s1 += value;
-            s2 += value * value;
-          }
-        }
-      }
-      counters[0] = filled;
-      counters[1] = cursor;
-      counters[2] = run;
-      const position = counters[3]!;
-      counters[3] = position + count;
-      sums[0] = s1;
-      sums[1] = s2;
-      state.last[0] = previous;
-      return { flags, anomalies, maxScore: Math.sqrt(maxRatio), position };
+      const position = state.counters[3]!;
+      const count = Math.min(request.count, batchSize);
+      const scan = scanPoints(request.values, count, state, flags, window, warmup, thresholdSquared);
+      state.counters[3] = position + count;
+      return { flags, anomalies: scan.anomalies, maxScore: Math.sqrt(scan.maxRatio), position };
     },
   });
+}
+
+interface DetectorState {
+  readonly window: Float32Array;
+  readonly sums: Float32Array;
+  readonly counters: Uint32Array;
+  readonly last: Float32Array;
+}
+
+/**
+ * The CPU implementation's per-point loop (same steps as the WGSL body). Module-level so every
+ * detector shares its optimised code: V8 keeps type feedback per closure, and a fresh closure per
+ * kernel would start cold. Sets the flags and updates the window, sums and counters 0..2.
+ */
+function scanPoints(
+  values: Float32Array,
+  count: number,
+  state: DetectorState,
+  flags: Uint32Array,
+  window: number,
+  warmup: number,
+  thresholdSquared: number,
+): { anomalies: number; maxRatio: number } {
+  const windowValues = state.window;
+  const counters = state.counters;
+  let filled = counters[0]!;
+  let cursor = counters[1]!;
+  let run = counters[2]!;
+  let s1 = state.sums[0]!;
+  let s2 = state.sums[1]!;
+  let previous = state.last[0]!;
+  let anomalies = 0;
+  let maxRatio = 0;
+  for (let i = 0; i < count; i++) {
+    const x = values[i]!;
+    const residual = filled > 0 ? Math.fround(x - previous) : 0;
+    let flagged = false;
+    if (filled >= warmup) {
+      const mean = s1 / filled;
+      const variance = Math.max(s2 / filled - mean * mean, 1e-12);
+      const deviation = residual - mean;
+      const ratio = (deviation * deviation) / variance;
+      if (ratio > maxRatio) maxRatio = ratio;
+      flagged = ratio > thresholdSquared;
+    }
+    if (flagged) {
+      anomalies++;
+      flags[i >>> 5] = flags[i >>> 5]! | (1 << (i & 31));
+    }
+    if (!flagged || run >= 2) {
+      previous = x;
+      run = flagged ? run + 1 : 0;
+    } else run++;
+    if (filled === window) {
+      const old = windowValues[cursor]!;
+      s1 -= old;
+      s2 -= old * old;
+    } else filled++;
+    windowValues[cursor] = residual;
+    s1 += residual;
+    s2 += residual * residual;
+    cursor++;
+    if (cursor === window) {
+      cursor = 0;
+      s1 = 0;
+      s2 = 0;
+      for (let j = 0; j < window; j++) {
+        const value = windowValues[j]!;
+        s1 += value;
+        s2 += value * value;
+      }
+    }
+  }
+  counters[0] = filled;
+  counters[1] = cursor;
+  counters[2] = run;
+  state.sums[0] = s1;
+  state.sums[1] = s2;
+  state.last[0] = previous;
+  return { anomalies, maxRatio };
 }
