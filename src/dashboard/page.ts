@@ -18,8 +18,10 @@ header h1 span { color: var(--accent); }
 #connection { margin-left: auto; display: flex; align-items: center; gap: 6px; color: var(--dim); }
 #connection i { width: 9px; height: 9px; border-radius: 50%; background: var(--bad); display: inline-block; }
 #connection.live i { background: var(--good); box-shadow: 0 0 6px var(--good); }
-main { padding: 16px 20px; display: grid; gap: 16px; grid-template-columns: minmax(0, 1fr) 360px; }
-section { background: var(--panel); border: 1px solid var(--line); border-radius: 8px; padding: 12px 14px; min-width: 0; }
+main { padding: 16px 20px; display: grid; gap: 16px; grid-template-columns: minmax(0, 1fr) 340px; grid-template-rows: auto 1fr; }
+section { background: var(--panel); border: 1px solid var(--line); border-radius: 8px; padding: 12px 14px; min-width: 0; align-self: start; }
+td .figure { line-height: 1.2; }
+td svg.spark { display: block; margin-left: auto; margin-top: 2px; }
 section h2 { margin: 0 0 10px; font-size: 12px; color: var(--dim); text-transform: uppercase; letter-spacing: .8px; font-weight: 600; }
 #kernels-section { grid-column: 1 / 2; }
 #events-section { grid-column: 2 / 3; grid-row: 1 / span 2; }
@@ -38,13 +40,13 @@ td.kernel { font-weight: 600; color: #fff; }
 .queue { display: inline-flex; align-items: center; gap: 6px; }
 .queue .bar { width: 60px; height: 6px; background: #263040; border-radius: 3px; overflow: hidden; }
 .queue .bar b { display: block; height: 100%; background: var(--accent); }
-svg.spark { vertical-align: middle; }
+svg.spark { vertical-align: middle; overflow: visible; }
 .legend { color: var(--dim); font-size: 11px; margin-top: 8px; }
 .legend i { display: inline-block; width: 10px; height: 2px; vertical-align: middle; margin: 0 4px 0 10px; }
 .legend i.throughput { background: var(--accent); }
 .legend i.p50 { background: var(--good); }
 .legend i.p99 { background: var(--p99); }
-#events { list-style: none; margin: 0; padding: 0; max-height: calc(100vh - 130px); overflow: auto; font-size: 12px; }
+#events { list-style: none; margin: 0; padding: 0; max-height: calc(100vh - 150px); overflow: auto; font-size: 12px; }
 #events li { padding: 4px 0; border-bottom: 1px solid #1d2530; display: grid; grid-template-columns: 62px 1fr; gap: 6px; }
 #events time { color: var(--dim); font-variant-numeric: tabular-nums; }
 #events .who { font-weight: 600; }
@@ -153,9 +155,8 @@ const script = String.raw`
         row.dataset.kernel = kernel.kernelId;
         cell(row, 'kernelId', 'kernel');
         ['state', 'messagesReceived', 'messagesProcessed', 'messagesSent', 'messagesDropped', 'messagesRejected',
-          'errors', 'inputQueueDepth', 'outputQueueDepth', 'throughputPerSecond', 'throughputSparkline',
-          'latency', 'latencySparkline'].forEach(function (field) {
-          cell(row, field, field === 'state' || field.indexOf('Sparkline') > 0 ? 'left' : '');
+          'errors', 'inputQueueDepth', 'outputQueueDepth', 'throughputPerSecond', 'latency'].forEach(function (field) {
+          cell(row, field, field === 'state' ? 'left' : '');
         });
         body.appendChild(row);
       }
@@ -185,12 +186,15 @@ const script = String.raw`
         wrap.append(bar, element('span', '', formatCount(depth)));
         td.replaceChildren(wrap);
       });
-      set('throughputPerSecond', formatRate(kernel.throughputPerSecond) + '/s');
-      row.querySelector('[data-field="throughputSparkline"]').replaceChildren(
-        sparkline([entry.throughput], ['#5ec4ff'], 110, 26));
-      set('latency', formatNs(kernel.latency.p50) + ' / ' + formatNs(kernel.latency.p95) + ' / ' + formatNs(kernel.latency.p99));
-      row.querySelector('[data-field="latencySparkline"]').replaceChildren(
-        sparkline([entry.p50, entry.p99], ['#6bd68a', '#c792ea'], 110, 26));
+      var throughput = row.querySelector('[data-field="throughputPerSecond"]');
+      throughput.dataset.value = String(kernel.throughputPerSecond);
+      throughput.replaceChildren(element('div', 'figure', formatRate(kernel.throughputPerSecond) + '/s'),
+        sparkline([entry.throughput], ['#5ec4ff'], 120, 22));
+      var latency = row.querySelector('[data-field="latency"]');
+      latency.dataset.value = String(kernel.latency.p50);
+      latency.replaceChildren(
+        element('div', 'figure', formatNs(kernel.latency.p50) + ' / ' + formatNs(kernel.latency.p95) + ' / ' + formatNs(kernel.latency.p99)),
+        sparkline([entry.p50, entry.p99], ['#6bd68a', '#c792ea'], 150, 22));
     });
     Array.prototype.slice.call(body.querySelectorAll('tr[data-kernel]')).forEach(function (row) {
       if (!seen.has(row.dataset.kernel)) { row.remove(); history.delete(row.dataset.kernel); }
@@ -315,6 +319,7 @@ export function dashboardPage(nonce: string, title = 'ringkernel dashboard'): st
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
 <title>${safeTitle}</title>
 <style nonce="${nonce}">${styles}</style>
 </head>
@@ -334,8 +339,8 @@ export function dashboardPage(nonce: string, title = 'ringkernel dashboard'): st
     <table>
       <thead><tr>
         <th>kernel</th><th class="left">state</th><th>received</th><th>processed</th><th>sent</th><th>dropped</th>
-        <th>rejected</th><th>errors</th><th>input queue</th><th>output queue</th><th>throughput</th><th class="left">last 60 updates</th>
-        <th>latency p50 / p95 / p99</th><th class="left">p50 · p99</th>
+        <th>rejected</th><th>errors</th><th>input queue</th><th>output queue</th><th>throughput</th>
+        <th>latency p50 / p95 / p99</th>
       </tr></thead>
       <tbody id="kernels"></tbody>
     </table>

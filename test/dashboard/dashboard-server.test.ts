@@ -1,0 +1,187 @@
+import assert from 'node:assert/strict';
+import { request } from 'node:http';
+import { describe, it } from 'node:test';
+import { defineMessage, field } from '../../src/messages/index.js';
+import { RingKernelRuntime, ringKernel } from '../../src/runtime/index.js';
+import {
+  InsecureBindingError,
+  dashboardSnapshot,
+  serveDashboard,
+  type DashboardSnapshot,
+} from '../../src/dashboard/index.js';
+import { InvalidArgumentError } from '../../src/errors.js';
+
+const Note = defineMessage('DashboardNote', { text: field.string() });
+
+async function noteRuntime(): Promise<RingKernelRuntime> {
+  const runtime = new RingKernelRuntime();
+  await runtime.launch(
+    'notes',
+    ringKernel({ kernelId: 'notes' }, async (ctx) => {
+      for await (const message of ctx) await ctx.send(message);
+    }),
+  );
+  await runtime.launch(
+    'archive',
+    ringKernel({ kernelId: 'archive' }, async (ctx) => {
+      for await (const _ of ctx) {
+        // Keeps nothing.
+      }
+    }),
+  );
+  runtime.connect('notes', 'archive');
+  await runtime.activate('notes');
+  await runtime.activate('archive');
+  return runtime;
+}
+
+/** Reads server-sent events from a stream, one `[event, data]` pair at a time. */
+async function openEvents(url: string): Promise<{ next(): Promise<[string, string]>; close(): void }> {
+  const controller = new AbortController();
+  const response = await fetch(url, { signal: controller.signal });
+  assert.equal(response.headers.get('content-type'), 'text/event-stream');
+  const reader = response.body!.getReader();
+  const decoder = new TextDecoder();
+  let buffer = '';
+  return {
+    async next() {
+      for (;;) {
+        const end = buffer.indexOf('\n\n');
+        if (end >= 0) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const name = /^event: (.*)$/m.exec(block)?.[1];
+          const data = /^data: (.*)$/m.exec(block)?.[1];
+          if (name !== undefined && data !== undefined) return [name, data];
+          continue;
+        }
+        const { done, value } = await reader.read();
+        if (done) throw new Error('the event stream ended');
+        buffer += decoder.decode(value, { stream: true });
+      }
+    },
+    close: () => controller.abort(),
+  };
+}
+
+/** A GET with a chosen Host header (fetch does not let one set it). */
+function getWithHost(url: string, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const target = new URL(url);
+    const outgoing = request(
+      { host: target.hostname, port: target.port, path: '/', headers: { host } },
+      (response) => {
+        response.resume();
+        resolve(response.statusCode ?? 0);
+      },
+    );
+    outgoing.on('error', reject);
+    outgoing.end();
+  });
+}
+
+describe('serveDashboard', () => {
+  it('streams snapshots and inspection events over SSE', async () => {
+    const runtime = await noteRuntime();
+    const dashboard = await serveDashboard(runtime, { port: 0, interval: 50 });
+    try {
+      const stream = await openEvents(new URL('events', dashboard.url).href);
+      const [name, data] = await stream.next();
+      assert.equal(name, 'snapshot');
+      const first = JSON.parse(data) as DashboardSnapshot;
+      assert.deepEqual(
+        first.kernels.map((kernel) => kernel.kernelId),
+        ['notes', 'archive'],
+      );
+      assert.deepEqual(first.routes, [{ from: 'notes', to: ['archive'], strategy: 'roundRobin' }]);
+      // Connected: the dashboard inspects the runtime now, so this note shows up in the event stream.
+      await runtime.send('notes', Note.create({ text: 'hello' }));
+      const events: [string, string][] = [];
+      while (!events.some(([event, payload]) => event === 'inspection' && payload.includes('"archive"'))) {
+        events.push(await stream.next());
+      }
+      stream.close();
+      const inspections = events
+        .filter(([name]) => name === 'inspection')
+        .flatMap(([, data]) => JSON.parse(data) as { type: string; kernelId: string; text: string }[]);
+      assert.ok(
+        inspections.some((event) => event.type === 'received' && event.text.includes('DashboardNote')),
+      );
+    } finally {
+      await dashboard.close();
+      await runtime.terminateAll();
+    }
+  });
+
+  it('serves the page with a CSP nonce, /api/snapshot and /metrics', async () => {
+    const runtime = await noteRuntime();
+    await runtime.send('notes', Note.create({ text: 'one' }));
+    const dashboard = await serveDashboard(runtime, { port: 0 });
+    try {
+      const page = await fetch(dashboard.url);
+      const csp = page.headers.get('content-security-policy') ?? '';
+      const nonce = /script-src 'nonce-([^']+)'/.exec(csp)?.[1];
+      assert.ok(nonce !== undefined);
+      assert.ok((await page.text()).includes(`<script nonce="${nonce}">`));
+      const snapshot = (await (
+        await fetch(new URL('api/snapshot', dashboard.url))
+      ).json()) as DashboardSnapshot;
+      assert.equal(snapshot.kernels.find((kernel) => kernel.kernelId === 'notes')?.messagesReceived, 1);
+      const metrics = await fetch(new URL('metrics', dashboard.url));
+      assert.match(await metrics.text(), /^ringkernel_messages_received_total\{kernel="notes"\} 1$/m);
+      assert.equal((await fetch(new URL('nope', dashboard.url))).status, 404);
+    } finally {
+      await dashboard.close();
+      await runtime.terminateAll();
+    }
+  });
+
+  it('binds to loopback by default and refuses non-loopback hosts without a token', async () => {
+    const runtime = new RingKernelRuntime();
+    const dashboard = await serveDashboard(runtime, { port: 0 });
+    try {
+      assert.match(dashboard.url, /^http:\/\/127\.0\.0\.1:\d+\/$/);
+      // DNS rebinding: a loopback server answers only to loopback host names.
+      assert.equal(await getWithHost(dashboard.url, 'attacker.example'), 403);
+      assert.equal(await getWithHost(dashboard.url, `localhost:${dashboard.port}`), 200);
+    } finally {
+      await dashboard.close();
+    }
+    await assert.rejects(serveDashboard(runtime, { host: '0.0.0.0', port: 0 }), InsecureBindingError);
+    await assert.rejects(serveDashboard(runtime, { host: '192.168.1.10', port: 0 }), InsecureBindingError);
+    await assert.rejects(serveDashboard(runtime, { port: 0, token: 'short' }), InvalidArgumentError);
+  });
+
+  it('with a token, every request needs it', async () => {
+    const runtime = new RingKernelRuntime();
+    const token = 'dashboard-secret-0123456789';
+    const dashboard = await serveDashboard(runtime, { host: '0.0.0.0', port: 0, token });
+    try {
+      assert.ok(dashboard.url.endsWith(`/?token=${token}`));
+      const local = `http://127.0.0.1:${dashboard.port}/`;
+      for (const path of ['', 'events', 'api/snapshot', 'metrics']) {
+        assert.equal((await fetch(local + path)).status, 401, path);
+      }
+      assert.equal((await fetch(`${local}api/snapshot?token=${token}`)).status, 200);
+      assert.equal(
+        (await fetch(`${local}api/snapshot`, { headers: { authorization: `Bearer ${token}` } })).status,
+        200,
+      );
+      assert.equal((await fetch(`${local}?token=${token}x`)).status, 401);
+    } finally {
+      await dashboard.close();
+    }
+  });
+
+  it('builds snapshots without routes when the runtime has none', () => {
+    const snapshot = dashboardSnapshot({
+      kernelIds: [],
+      getTelemetry: () => {
+        throw new Error('no kernels');
+      },
+      getSummary: () => new RingKernelRuntime().getSummary(),
+    });
+    assert.equal(snapshot.routes, undefined);
+    assert.deepEqual(snapshot.kernels, []);
+  });
+});
