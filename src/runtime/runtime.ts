@@ -668,9 +668,13 @@ export class RingKernelRuntime implements AsyncDisposable {
       record.input.close(new KernelTerminatedError(kernelId));
     }
     let graceful = previousState !== 'failed';
+    let interruptedInputs: readonly Message[] = [];
     if (previousState !== 'failed' && previousState !== 'terminated' && life?.execution !== undefined) {
       graceful = await settlesWithin(life.execution.finished, timeout);
-      if (!graceful) await life.execution.forceStop?.();
+      if (!graceful) {
+        interruptedInputs = [...(life.execution.inFlight?.() ?? [])];
+        await life.execution.forceStop?.();
+      }
     }
     if (life !== undefined) life.ended = true;
     this.#kernels.delete(kernelId);
@@ -688,6 +692,7 @@ export class RingKernelRuntime implements AsyncDisposable {
       graceful,
       previousState,
       unprocessedInputs: record.input.drain(),
+      interruptedInputs,
       undeliveredOutputs: record.output.drain(),
       ...(record.failure !== undefined ? { error: record.failure } : {}),
     };

@@ -5,7 +5,10 @@ import { ThroughputMeter } from './throughput-meter.js';
 export interface KernelTelemetrySnapshot {
   readonly kernelId: string;
   readonly state: string;
-  /** Messages accepted into the input queue. */
+  /**
+   * Messages the runtime accepted for this kernel (send, routes, topics), including any that
+   * `dropNewest` then discarded: received = processed + dropped + queued + in flight.
+   */
   readonly messagesReceived: number;
   /** Messages the kernel took and finished (it asked for the next one, or its loop ended). */
   readonly messagesProcessed: number;

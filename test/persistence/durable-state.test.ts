@@ -43,6 +43,8 @@ test('a persistent counter killed between snapshots resumes from its last snapsh
   await runtime.send('counter', Increment.create({ hang: true }));
   const report = await runtime.terminate('counter', { timeout: 20 });
   assert.equal(report.graceful, false, 'force-stopped: no save on shutdown ran');
+  assert.equal(report.interruptedInputs.length, 1, 'the message it was stuck on is reported, not lost');
+  assert.equal((report.interruptedInputs[0] as ReturnType<typeof Increment.create>).hang, true);
   await runtime.launch('counter', ringKernel({}, persistentCounter(store, 3)));
   await runtime.activate('counter');
   // The snapshot at 3 survives; increments 4 and 5 came after it and are lost, as documented
