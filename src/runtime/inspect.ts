@@ -184,14 +184,22 @@ const allTypes: readonly InspectionEventType[] = [
   'terminated',
 ];
 
+/** Slots of the per-message event types in a subscription's sampling counters. */
+const RECEIVED = 0;
+const SENT = 1;
+const PROCESSED = 2;
+type MessageSlot = typeof RECEIVED | typeof SENT | typeof PROCESSED;
+
 /** One `inspect` subscription: its filter, sampler and rate limit. */
 class Subscription {
   readonly listener: InspectionListener;
   readonly #types: ReadonlySet<InspectionEventType> | undefined;
+  /** Per message slot: whether this subscription wants that event type at all. */
+  readonly #wantsSlot: readonly [boolean, boolean, boolean];
   /** Sampling as a step: 1 = every event, 4 = every 4th, 2.5 = two in five. */
   readonly #step: number;
-  /** Per "kernelId type": the sampling accumulator (an event is kept when it reaches the step). */
-  readonly #counters = new Map<string, number>();
+  /** Per kernel, per message slot: the sampling accumulator (an event is kept when it reaches the step). */
+  readonly #counters = new Map<string, Float64Array>();
   readonly #maxPerSecond: number;
   #windowStart = 0;
   #windowCount = 0;
@@ -199,6 +207,7 @@ class Subscription {
   constructor(listener: InspectionListener, options: InspectOptions) {
     this.listener = listener;
     this.#types = options.types === undefined ? undefined : new Set(options.types);
+    this.#wantsSlot = [this.wants('received'), this.wants('sent'), this.wants('processed')];
     const sample = options.sample ?? 1;
     this.#step = sample >= 1 ? sample : 1 / sample;
     this.#maxPerSecond = options.maxPerSecond ?? Infinity;
@@ -208,19 +217,26 @@ class Subscription {
     return this.#types === undefined || this.#types.has(type);
   }
 
-  /** Whether to report this per-message event: the sample and rate limit both allow it. */
-  keepsMessage(kernelId: string, type: InspectionEventType, time: number): boolean {
-    if (this.#step !== 1) {
-      const key = `${kernelId} ${type}`;
+  /**
+   * Whether to report this per-message event: the type is wanted and the sample and rate limit
+   * allow it. Allocates nothing once the kernel's counters exist.
+   */
+  keepsMessage(kernelId: string, slot: MessageSlot): boolean {
+    if (!this.#wantsSlot[slot]) return false;
+    const step = this.#step;
+    if (step !== 1) {
+      let counters = this.#counters.get(kernelId);
       // Starts at the step so that the first event is kept.
-      const accumulated = (this.#counters.get(key) ?? this.#step) + 1;
-      if (accumulated < this.#step + 1) {
-        this.#counters.set(key, accumulated);
+      if (counters === undefined) this.#counters.set(kernelId, (counters = new Float64Array(3).fill(step)));
+      const accumulated = counters[slot]! + 1;
+      if (accumulated < step + 1) {
+        counters[slot] = accumulated;
         return false;
       }
-      this.#counters.set(key, accumulated - this.#step);
+      counters[slot] = accumulated - step;
     }
     if (this.#maxPerSecond !== Infinity) {
+      const time = performance.now();
       if (time - this.#windowStart >= 1000) {
         this.#windowStart = time;
         this.#windowCount = 0;
@@ -266,26 +282,40 @@ export class Inspector {
 
   /** Hot path: the kernel's `received` counter went up. Call only when `watchingMessages`. */
   received(kernelId: string, message: Message): void {
-    this.#deliverMessage({ type: 'received', kernelId, message, time: performance.now() });
+    // The event is built only once a subscription keeps it: sampled-out events cost no allocation.
+    let event: ReceivedInspection | undefined;
+    for (const subscription of this.#subscriptions) {
+      if (subscription.keepsMessage(kernelId, RECEIVED)) {
+        call(
+          subscription.listener,
+          (event ??= { type: 'received', kernelId, message, time: performance.now() }),
+        );
+      }
+    }
   }
 
   /** Hot path: the kernel sent `message`. Call only when `watchingMessages`. */
   sent(kernelId: string, message: Message, reply: boolean): void {
-    this.#deliverMessage({ type: 'sent', kernelId, message, reply, time: performance.now() });
+    let event: SentInspection | undefined;
+    for (const subscription of this.#subscriptions) {
+      if (subscription.keepsMessage(kernelId, SENT)) {
+        call(
+          subscription.listener,
+          (event ??= { type: 'sent', kernelId, message, reply, time: performance.now() }),
+        );
+      }
+    }
   }
 
   /** Hot path: the kernel finished `count` messages. Call only when `watchingMessages`. */
   processed(kernelId: string, count: number, elapsedMs: number | undefined): void {
-    this.#deliverMessage({ type: 'processed', kernelId, count, elapsedMs, time: performance.now() });
-  }
-
-  #deliverMessage(event: ReceivedInspection | SentInspection | ProcessedInspection): void {
+    let event: ProcessedInspection | undefined;
     for (const subscription of this.#subscriptions) {
-      if (
-        subscription.wants(event.type) &&
-        subscription.keepsMessage(event.kernelId, event.type, event.time)
-      ) {
-        call(subscription.listener, event);
+      if (subscription.keepsMessage(kernelId, PROCESSED)) {
+        call(
+          subscription.listener,
+          (event ??= { type: 'processed', kernelId, count, elapsedMs, time: performance.now() }),
+        );
       }
     }
   }
