@@ -4,6 +4,7 @@ import { FrameTooLargeError } from '../ring/errors.js';
 import { RING_EMPTY } from '../ring/spsc-byte-ring.js';
 import type { KernelExecution, KernelPort } from '../runtime/kernel-port.js';
 import type { KernelState } from '../runtime/kernel-state.js';
+import { FrameReader } from './frame-reader.js';
 import { WorkerLoadError, type WorkerCrashError } from './errors.js';
 import { checkSameTypes } from './message-types.js';
 import { STATE_WORD, TELEMETRY_RECORD_BYTES, stateCodeOf } from './protocol.js';
@@ -17,6 +18,9 @@ import {
   DEFAULT_START_TIMEOUT,
 } from './worker-options.js';
 
+const RESOLVED: Promise<void> = Promise.resolve();
+/** Microtask turns the input pump waits for more messages before it publishes a burst. */
+const GATHER_TURNS = 2;
 /** Input messages staged before they are published to a worker in one index store. */
 const MAX_BURST = 64;
 /** How often the host folds the workers' counters into telemetry when no message moves. */
@@ -60,6 +64,7 @@ export class WorkerKernelExecution implements KernelExecution {
   readonly #startTimeout: number;
   readonly #moduleUrl: string;
   readonly #stop = new AbortController();
+  readonly #frameReader = new FrameReader();
   readonly #telemetryTarget = new Uint8Array(TELEMETRY_RECORD_BYTES);
   readonly #telemetryNs = new Float64Array(this.#telemetryTarget.buffer, 0, 1);
   readonly #telemetryCount = new Int32Array(this.#telemetryTarget.buffer, 8, 1);
@@ -255,11 +260,18 @@ export class WorkerKernelExecution implements KernelExecution {
     let staged = 0;
     for (;;) {
       let message = input.takeNow();
+      // Senders looping on `await send()` add one message per microtask turn: a few turns gather
+      // them into this burst, so one publish (and at most one wake-up) carries many.
+      for (let turn = 0; message === undefined && staged !== 0 && turn < GATHER_TURNS; turn++) {
+        await RESOLVED;
+        message = input.takeNow();
+      }
       if (message === undefined || staged >= MAX_BURST) {
+        const sent = staged !== 0;
         this.#publish();
         staged = 0;
         if (message === undefined) {
-          if (this.#hostSpinMicros !== 0) this.#pollOutputs();
+          if (sent && this.#hostSpinMicros !== 0) this.#pollOutputs();
           try {
             message = await input.take({ signal: this.#stop.signal });
           } catch {
@@ -368,24 +380,22 @@ export class WorkerKernelExecution implements KernelExecution {
     const registry = this.#registry;
     const port = this.#port;
     let folded = false;
+    const reader = this.#frameReader;
     for (;;) {
-      const length = ring.acquireRead();
-      if (length === RING_EMPTY) break;
+      const frame = reader.next(ring);
+      if (frame === undefined) break;
       if (!folded) {
         // Counters the worker wrote before this output must be visible by the time it is delivered.
         this.#fold(link);
         folded = true;
       }
-      const offset = ring.frameOffset;
       let message: Message;
       try {
-        message = registry.decode(ring.frameBytes.subarray(offset, offset + length));
+        message = registry.decode(frame);
       } catch (error) {
-        ring.releaseRead();
         port.reportError(error);
         continue;
       }
-      ring.releaseRead();
       try {
         await port.emit(message);
       } catch {

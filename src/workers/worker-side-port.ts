@@ -10,6 +10,7 @@ import { KernelTerminatedError, KernelTerminatingError } from '../runtime/errors
 import type { KernelPort } from '../runtime/kernel-port.js';
 import type { KernelState } from '../runtime/kernel-state.js';
 import { KernelTelemetry } from '../telemetry/kernel-telemetry.js';
+import { FrameReader } from './frame-reader.js';
 import {
   PROCESSED_WORD,
   STATE_ACTIVE,
@@ -31,7 +32,8 @@ const POLLS_PER_CLOCK_READ = 64;
  * telemetry: the count in a control word, per-batch timings as records in a small ring.
  */
 class SharedTelemetry extends KernelTelemetry {
-  readonly #control: RingChannel['control'];
+  /** The control block's words: counters are written with plain atomics (nobody sleeps on them). */
+  readonly #words: Int32Array;
   readonly #ring: SpscByteRing;
   readonly #record = new ArrayBuffer(TELEMETRY_RECORD_BYTES);
   readonly #recordNs = new Float64Array(this.#record, 0, 1);
@@ -41,21 +43,21 @@ class SharedTelemetry extends KernelTelemetry {
   #pendingNs = 0;
   #pendingCount = 0;
 
-  constructor(control: RingChannel['control'], ring: SpscByteRing) {
+  constructor(words: Int32Array, ring: SpscByteRing) {
     super();
-    this.#control = control;
+    this.#words = words;
     this.#ring = ring;
     // The context counts with `processed += n` when timing is off: route that to shared memory too.
     Object.defineProperty(this, 'processed', {
-      get: () => control.load(PROCESSED_WORD),
+      get: () => Atomics.load(words, PROCESSED_WORD),
       set: (value: number) => {
-        control.add(PROCESSED_WORD, value - control.load(PROCESSED_WORD));
+        Atomics.add(words, PROCESSED_WORD, value - Atomics.load(words, PROCESSED_WORD));
       },
     });
   }
 
   override recordProcessed(count: number, elapsedMs: number): void {
-    this.#control.add(PROCESSED_WORD, count);
+    Atomics.add(this.#words, PROCESSED_WORD, count);
     const ns = (elapsedMs * 1e6) / count;
     if (this.#pendingCount !== 0) {
       this.#pendingNs += ns * count;
@@ -85,17 +87,30 @@ class SharedTelemetry extends KernelTelemetry {
   }
 }
 
-/** The worker-side mailbox: in spin mode, a taker about to wait polls the input ring first. */
+/**
+ * The worker-side mailbox: in spin mode, a taker about to wait polls the input ring first. Every
+ * taking method the context may use is covered.
+ */
 class RingFedMailbox extends Mailbox<Message> {
-  pollBeforeWaiting: (() => void) | undefined;
+  beforeTake: (() => void) | undefined;
 
   override take(options?: WaitOptions): Promise<Message> {
-    if (this.pollBeforeWaiting !== undefined && this.size === 0) this.pollBeforeWaiting();
+    this.beforeTake?.();
     return super.take(options);
   }
 
+  override tryTake(options?: WaitOptions): Promise<Message | undefined> {
+    this.beforeTake?.();
+    return super.tryTake(options);
+  }
+
+  override next(): Promise<IteratorResult<Message, undefined>> {
+    this.beforeTake?.();
+    return super.next();
+  }
+
   override takeBatch(max: number, options?: WaitOptions): Promise<Message[]> {
-    if (this.pollBeforeWaiting !== undefined && this.size === 0) this.pollBeforeWaiting();
+    this.beforeTake?.();
     return super.takeBatch(max, options);
   }
 }
@@ -115,7 +130,9 @@ export class WorkerSidePort implements KernelPort {
   readonly timing: boolean;
   readonly #channel: RingChannel;
   readonly #registry: MessageRegistry;
+  readonly #words: Int32Array;
   readonly #abort = new AbortController();
+  readonly #frameReader = new FrameReader();
   /** Ends the feeding and watching loops once the kernel function is over. */
   readonly #stop = new AbortController();
   readonly #spinMicros: number;
@@ -125,6 +142,8 @@ export class WorkerSidePort implements KernelPort {
   /** A decoded message that found the mailbox full; it goes in first once there is room. */
   #overflow: Message | undefined;
   #emitsWaiting = 0;
+  /** Whether a wait on the input ring's doorbell is pending. */
+  #sleeping = false;
   #emitTail: Promise<void> = RESOLVED;
 
   constructor(boot: WorkerBootData, registry: MessageRegistry, onReportedError: (error: unknown) => void) {
@@ -134,7 +153,9 @@ export class WorkerSidePort implements KernelPort {
     this.#onReportedError = onReportedError;
     this.#spinMicros = boot.mode === 'spin' ? boot.spinMicros : 0;
     this.#channel = RingChannel.attach(boot.channel, 'worker');
-    this.telemetry = new SharedTelemetry(this.#channel.control, SpscByteRing.attach(boot.telemetryRing));
+    const control = this.#channel.control;
+    this.#words = new Int32Array(control.buffer, control.byteOffset, control.wordCount);
+    this.telemetry = new SharedTelemetry(this.#words, SpscByteRing.attach(boot.telemetryRing));
     // Arrival order: the host's mailbox has already applied priorities.
     this.input = new RingFedMailbox({
       name: `worker input queue of '${boot.kernelId}'`,
@@ -142,8 +163,7 @@ export class WorkerSidePort implements KernelPort {
       backpressure: 'block',
       priorityOf: () => 0,
     });
-    const spinMicros = this.#spinMicros;
-    if (spinMicros !== 0) this.input.pollBeforeWaiting = () => this.#pollInput(spinMicros);
+    this.input.beforeTake = () => this.#beforeTake();
     this.input.takeable = false;
   }
 
@@ -152,10 +172,10 @@ export class WorkerSidePort implements KernelPort {
    * (it installs its own `onTaken`, which this wraps).
    */
   countTakenMessages(): void {
-    const control = this.#channel.control;
+    const words = this.#words;
     const counted = this.input.onTaken;
     this.input.onTaken = (message) => {
-      control.add(TAKEN_WORD, 1);
+      Atomics.add(words, TAKEN_WORD, 1);
       counted?.(message);
     };
   }
@@ -170,15 +190,13 @@ export class WorkerSidePort implements KernelPort {
 
   /** Messages the kernel took and did not finish yet. */
   get inFlight(): number {
-    const control = this.#channel.control;
-    return (control.load(TAKEN_WORD) - control.load(PROCESSED_WORD)) | 0;
+    return (Atomics.load(this.#words, TAKEN_WORD) - Atomics.load(this.#words, PROCESSED_WORD)) | 0;
   }
 
-  /** Starts mirroring the host's lifecycle and feeding input; both stop with {@link stop}. */
+  /** Starts mirroring the host's lifecycle; input moves when the kernel takes. Ends with {@link stop}. */
   start(): void {
     this.#syncState();
     void this.#watchState();
-    void this.#feed();
   }
 
   /** Ends the loops and publishes the last timings. */
@@ -278,6 +296,8 @@ export class WorkerSidePort implements KernelPort {
     this.#stateCode = code;
     const input = this.input;
     input.takeable = code === STATE_ACTIVE;
+    // Input that arrived while the kernel was paused goes to a taker waiting since then.
+    if (code === STATE_ACTIVE) this.#refill();
     if (code === STATE_ACTIVE || code === STATE_TERMINATING) {
       const waiters = this.#activeWaiters;
       this.#activeWaiters = [];
@@ -307,32 +327,57 @@ export class WorkerSidePort implements KernelPort {
     }
   }
 
-  /** Moves input frames into the mailbox, sleeping on the ring's doorbell while there are none. */
-  async #feed(): Promise<void> {
+  /**
+   * The kernel is about to take input: move what the ring holds into the mailbox; in spin mode poll
+   * a while if there is nothing; if it still has to wait, make sure something wakes it when input
+   * arrives. Nothing sleeps on the ring while the kernel is busy, so the host's writes then cost no
+   * wake-up (the ring notifies only sleepers).
+   */
+  #beforeTake(): void {
+    if (this.#stateCode === STATE_TERMINATING) return;
+    this.#refill();
+    const input = this.input;
+    if (input.size !== 0 || !input.takeable) {
+      if (input.size === 0) this.#wakeOnInput();
+      return;
+    }
+    if (this.#spinMicros !== 0) this.#pollInput(this.#spinMicros);
+    if (input.size === 0) this.#wakeOnInput();
+  }
+
+  /** Offers the message that found the mailbox full, then moves available frames. */
+  #refill(): void {
+    const overflow = this.#overflow;
+    if (overflow !== undefined) {
+      if (!this.input.offerNow(overflow)) return;
+      this.#overflow = undefined;
+    }
+    this.#moveFrames();
+  }
+
+  /** Sleeps on the input ring's doorbell until input arrives for a waiting taker (one sleeper at most). */
+  #wakeOnInput(): void {
+    if (this.#sleeping) return;
+    this.#sleeping = true;
+    void this.#sleepUntilInput();
+  }
+
+  async #sleepUntilInput(): Promise<void> {
     const ring = this.#channel.incoming;
     const signal = this.#stop.signal;
     const input = this.input;
-    while (this.#syncState() !== STATE_TERMINATING && !signal.aborted) {
-      if (this.#overflow !== undefined) {
-        const waiting = this.#overflow;
-        this.#overflow = undefined;
-        try {
-          await input.offer(waiting);
-        } catch {
-          return; // closed: the kernel is terminating and the host reports the message
-        }
-        continue;
-      }
-      if (this.#moveFrames() !== 0) {
-        // Let the kernel run before reading more.
-        await RESOLVED;
-        continue;
-      }
-      try {
+    try {
+      for (;;) {
         await ring.waitReadableAsync({ signal });
-      } catch {
-        return;
+        if (this.#syncState() === STATE_TERMINATING) return;
+        this.#refill();
+        // Nobody waits any more (served, timed out, or the kernel went on): its next take reads the ring.
+        if (input.waitingTakers === 0 || input.size !== 0) return;
       }
+    } catch {
+      // stopped: the kernel function is over
+    } finally {
+      this.#sleeping = false;
     }
   }
 
@@ -344,23 +389,23 @@ export class WorkerSidePort implements KernelPort {
     const ring = this.#channel.incoming;
     const input = this.input;
     const registry = this.#registry;
+    const reader = this.#frameReader;
     let moved = 0;
     const takeable = input.takeable;
     if (takeable) input.takeable = false;
     try {
       for (;;) {
-        const length = ring.acquireRead();
-        if (length === RING_EMPTY) break;
-        const offset = ring.frameOffset;
+        const frame = reader.next(ring);
+        if (frame === undefined) break;
         let message: Message;
         try {
-          message = registry.decode(ring.frameBytes.subarray(offset, offset + length));
+          message = registry.decode(frame);
         } catch (error) {
           // Both threads use the same types, so this is a bug: say so, and keep serving the rest.
           // It counts as taken and finished, so the host's count of what the kernel took stays exact.
           this.reportError(error);
-          this.#channel.control.add(TAKEN_WORD, 1);
-          this.#channel.control.add(PROCESSED_WORD, 1);
+          Atomics.add(this.#words, TAKEN_WORD, 1);
+          Atomics.add(this.#words, PROCESSED_WORD, 1);
           continue;
         }
         moved++;
@@ -370,7 +415,6 @@ export class WorkerSidePort implements KernelPort {
         }
       }
     } finally {
-      ring.releaseRead();
       if (takeable) input.takeable = this.#stateCode === STATE_ACTIVE;
     }
     return moved;
@@ -378,8 +422,6 @@ export class WorkerSidePort implements KernelPort {
 
   /** Spin mode: a kernel about to wait for input polls the ring first, for up to `micros`. */
   #pollInput(micros: number): void {
-    const input = this.input;
-    if (!input.takeable || this.#overflow !== undefined) return;
     const ring = this.#channel.incoming;
     const control = this.#channel.control;
     const stateCode = this.#stateCode;
