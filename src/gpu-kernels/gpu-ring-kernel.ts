@@ -45,6 +45,8 @@ export interface GpuRingKernelOptions<
    * `'parallel'` (default): one GPU invocation per message, all at once; the body must not let
    * messages of a batch race on the same state element (write per-message slots or use atomics).
    * `'sequential'`: one invocation walks the batch in order, for state that every message updates.
+   * `'workgroup'`: one work-group of `WORKGROUP_LANES` (256) lanes walks the batch in order and
+   * processes each message cooperatively (scans, reductions): in-order state at GPU width.
    */
   readonly order?: BatchOrder;
   /** Most messages per batch: a batch is whatever is queued, up to this. Default 256. */
@@ -113,10 +115,10 @@ export function gpuRingKernel<
       'give the CPU implementation as { cpu: (input, state, index) => reply }',
     );
   const order = options.order ?? 'parallel';
-  if (order !== 'parallel' && order !== 'sequential')
+  if (order !== 'parallel' && order !== 'sequential' && order !== 'workgroup')
     throw new GpuKernelDefinitionError(
       kernelId,
-      `order must be 'parallel' or 'sequential', got ${String(order)}`,
+      `order must be 'parallel', 'sequential' or 'workgroup', got ${String(order)}`,
     );
   const maxBatch = options.maxBatch ?? DEFAULT_MAX_BATCH;
   if (!Number.isSafeInteger(maxBatch) || maxBatch < 1 || maxBatch > 65_535 * PARALLEL_WORKGROUP_SIZE)

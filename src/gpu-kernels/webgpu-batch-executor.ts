@@ -117,7 +117,7 @@ export class WebgpuBatchExecutor<InF extends FieldMap, OutF extends FieldMap> im
     const pass = encoder.beginComputePass();
     pass.setPipeline(this.#pipeline!);
     pass.setBindGroup(0, this.#bindGroup);
-    pass.dispatchWorkgroups(this.#order === 'sequential' ? 1 : Math.ceil(count / PARALLEL_WORKGROUP_SIZE));
+    pass.dispatchWorkgroups(this.#order === 'parallel' ? Math.ceil(count / PARALLEL_WORKGROUP_SIZE) : 1);
     pass.end();
     encoder.copyBufferToBuffer(this.#outputBuffer, 0, this.#staging, 0, outputBytes);
     device.queue.submit([encoder.finish()]);

@@ -2,10 +2,12 @@ import type { GpuLayout } from '../messages/index.js';
 import type { StateBufferSpec } from './state-buffers.js';
 
 /** How the messages of one batch are processed on the device. */
-export type BatchOrder = 'parallel' | 'sequential';
+export type BatchOrder = 'parallel' | 'sequential' | 'workgroup';
 
 /** Threads per work-group of parallel kernels. */
 export const PARALLEL_WORKGROUP_SIZE = 64;
+/** Threads of the one work-group that runs a `'workgroup'` kernel (WGSL constant `WORKGROUP_LANES`). */
+export const WORKGROUP_LANES = 256;
 
 /** Everything the WGSL of a device-resident kernel is generated from. */
 export interface WgslProgramParts {
@@ -50,6 +52,33 @@ export function wgslProgram(parts: WgslProgramParts): string {
       `@group(0) @binding(${FIRST_STATE_BINDING + position}) var<storage, read_write> ${name}: array<${spec.type}>;`,
     );
   });
+  if (order === 'workgroup') {
+    // One work-group walks the batch in order; all lanes run the body for each message together.
+    lines.push(
+      `const WORKGROUP_LANES: u32 = ${WORKGROUP_LANES}u;`,
+      '',
+      parts.helpers,
+      '',
+      'fn handle(index: u32, lane: u32) {',
+      '  let input = &inputs[index];',
+      '  let output = &outputs[index];',
+      parts.body,
+      '}',
+      '',
+      `@compute @workgroup_size(${WORKGROUP_LANES})`,
+      'fn main(@builtin(local_invocation_index) lane: u32) {',
+      '  for (var index = 0u; index < batch.count; index++) {',
+      `    if (lane == 0u) { outputs[index] = ${output.structName}(); }`,
+      '    storageBarrier();',
+      '    workgroupBarrier();',
+      '    handle(index, lane);',
+      '    storageBarrier();',
+      '    workgroupBarrier();',
+      '  }',
+      '}',
+    );
+    return lines.join('\n');
+  }
   lines.push(
     '',
     parts.helpers,

@@ -60,7 +60,7 @@ test('anomaly example prints a row per batch size with precision and recall >= 0
 
 test('pagerank example: 3-node ranks sum to 1 and an edit is re-solved from the resident ranks', async () => {
   const result = await runPageRankExample('cpu', () => {}, { nodes: 2000, edges: 10_000 });
-  assert.ok(Math.abs(result.threeNodes.reduce((sum, rank) => sum + rank, 0) - 1) < 1e-9);
+  assert.ok(Math.abs(result.threeNodes.reduce((sum, rank) => sum + rank, 0) - 1) < 1e-6);
   assert.equal(result.randomTop.length, 5);
   assert.ok(result.afterUpdate[0]! > result.randomTop[0]!.rank, 'the top node gained a link');
   assert.ok(result.large !== undefined && result.large.iterations > 0 && result.large.edgesPerSecond > 0);
