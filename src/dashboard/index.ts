@@ -1,3 +1,4 @@
+// Node adapters (node:http): exported from the `ringkernel/node` entry.
 export { serveDashboard, type DashboardOptions } from './serve-dashboard-node.js';
 export {
   dashboardSnapshot,
@@ -7,5 +8,9 @@ export {
   type DashboardSnapshot,
 } from './snapshot.js';
 export { dashboardPage } from './page.js';
-export { InsecureBindingError } from '../telemetry/exporters/errors.js';
-export type { HttpEndpoint } from '../telemetry/exporters/http-node.js';
+export { serveMetrics, type ServeMetricsOptions } from '../telemetry/exporters/serve-metrics-node.js';
+export {
+  isLoopbackHost,
+  type HttpEndpoint,
+  type HttpServeOptions,
+} from '../telemetry/exporters/http-node.js';

@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { startDemo, type DemoSession } from '../../src/cli/demo.js';
 import { serveDashboard } from '../../src/dashboard/index.js';
-import type { HttpEndpoint } from '../../src/telemetry/exporters/index.js';
+import type { HttpEndpoint } from '../../src/dashboard/index.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const artifact = join(root, 'test-artifacts', 'dashboard.png');

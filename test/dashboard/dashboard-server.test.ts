@@ -3,12 +3,8 @@ import { request } from 'node:http';
 import { describe, it } from 'node:test';
 import { defineMessage, field } from '../../src/messages/index.js';
 import { RingKernelRuntime, ringKernel } from '../../src/runtime/index.js';
-import {
-  InsecureBindingError,
-  dashboardSnapshot,
-  serveDashboard,
-  type DashboardSnapshot,
-} from '../../src/dashboard/index.js';
+import { dashboardSnapshot, serveDashboard, type DashboardSnapshot } from '../../src/dashboard/index.js';
+import { InsecureBindingError } from '../../src/telemetry/exporters/index.js';
 import { InvalidArgumentError } from '../../src/errors.js';
 
 const Note = defineMessage('DashboardNote', { text: field.string() });

@@ -1,3 +1,5 @@
+// Browser-safe: the HTTP server (`serveMetrics`) is a Node adapter, exported with the dashboard
+// from `src/dashboard/index.ts` (the `ringkernel/node` entry).
 export {
   deviceMemoryOfPool,
   snapshotKernels,
@@ -24,6 +26,4 @@ export {
   type OpenTelemetryOptions,
   type OpenTelemetryRegistration,
 } from './opentelemetry.js';
-export { serveMetrics, type ServeMetricsOptions } from './serve-metrics-node.js';
-export { isLoopbackHost, type HttpEndpoint, type HttpServeOptions } from './http-node.js';
 export { InsecureBindingError, OpenTelemetryUnavailableError } from './errors.js';

@@ -7,8 +7,8 @@ import {
   deviceMemoryOfPool,
   escapeLabelValue,
   formatPrometheus,
-  serveMetrics,
 } from '../../../src/telemetry/exporters/index.js';
+import { serveMetrics } from '../../../src/dashboard/index.js';
 import { parsePrometheus, valueOf } from './parse-prometheus.js';
 
 const Job = defineMessage('MetricsJob', { value: field.f64() });
