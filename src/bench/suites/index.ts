@@ -1,8 +1,13 @@
 import type { BenchSuite } from '../types.js';
 import { baselineSuite } from './baseline.js';
+import { computeSuite } from './compute.js';
 import { coordinationSuite } from './coordination.js';
+import { gpuKernelsSuite } from './gpu-kernels.js';
+import { messagesSuite } from './messages.js';
+import { ringSuite } from './ring.js';
 import { runtimeSuite } from './runtime.js';
 import { telemetrySuite } from './telemetry.js';
+import { workerSuite } from './worker.js';
 
 /**
  * Every benchmark suite, in the order `npm run bench` runs and prints them. To add one, write
@@ -12,6 +17,11 @@ import { telemetrySuite } from './telemetry.js';
 export const benchSuites: readonly BenchSuite[] = [
   baselineSuite,
   runtimeSuite,
+  messagesSuite,
   coordinationSuite,
+  ringSuite,
+  workerSuite,
+  computeSuite,
+  gpuKernelsSuite,
   telemetrySuite,
 ];

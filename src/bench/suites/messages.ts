@@ -1,8 +1,8 @@
-import { repeat } from '../bench/measure.js';
-import type { BenchContext, BenchResult, BenchSuite } from '../bench/types.js';
-import { defineMessage } from './define.js';
-import { field } from './fields.js';
-import { gpuLayout } from './gpu-layout.js';
+import { repeat } from '../measure.js';
+import type { BenchContext, BenchResult, BenchSuite } from '../types.js';
+import { defineMessage } from '../../messages/define.js';
+import { field } from '../../messages/fields.js';
+import { gpuLayout } from '../../messages/gpu-layout.js';
 
 /*
  * Hot-path costs of the messages subsystem, in ns per operation (loop overhead included). The 3-field
