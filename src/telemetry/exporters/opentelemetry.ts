@@ -76,8 +76,9 @@ async function globalMeter(name: string): Promise<MeterLike> {
 /**
  * Publishes a runtime's telemetry as OpenTelemetry metrics: observable counters
  * (`ringkernel.messages.received` / `processed` / `sent` / `dropped` / `rejected`,
- * `ringkernel.errors`, `ringkernel.restarts`), observable gauges (`ringkernel.queue.depth`,
- * `ringkernel.kernel.state`, `ringkernel.throughput`, `ringkernel.device.memory.usage`) and a
+ * `expired` / `duplicate`, `ringkernel.errors`, `ringkernel.restarts`, `ringkernel.dead_letters`),
+ * observable gauges (`ringkernel.queue.depth`, `ringkernel.kernel.state`, `ringkernel.kernel.healthy`,
+ * `ringkernel.throughput`, `ringkernel.device.memory.usage`) and a
  * histogram `ringkernel.processing.duration` in seconds, fed by `runtime.inspect`. Uses
  * `@opentelemetry/api` (loaded on demand) unless a `meter` is passed; the package is never required
  * otherwise. An SDK `MeterProvider` registered globally decides where the figures go.
@@ -108,20 +109,20 @@ export async function registerOpenTelemetryMetrics(
     ['ringkernel.messages.dropped', 'Messages dropped by backpressure.', 'messagesDropped'],
     ['ringkernel.messages.rejected', 'Sends refused by backpressure or timed out.', 'messagesRejected'],
     ['ringkernel.errors', 'Kernel crashes and reported errors.', 'errors'],
-    ['ringkernel.restarts', 'Kernel restarts.', 'restarts'],
+    ['ringkernel.restarts', 'Kernel restarts by supervision.', 'restarts'],
+    ['ringkernel.messages.expired', 'Input messages that outlived messageTtl.', 'messagesExpired'],
+    ['ringkernel.messages.duplicate', 'Sends dropped as repeats of a recent messageId.', 'duplicates'],
   ] as const;
   for (const [name, description, field] of counters) {
-    const unit = name.startsWith('ringkernel.messages') ? '{message}' : '{error}';
-    observe(
-      meter.createObservableCounter(name, {
-        description,
-        unit: name === 'ringkernel.restarts' ? '{restart}' : unit,
-      }),
-      (result) => {
-        for (const kernel of snapshotKernels(runtime))
-          result.observe(kernel[field], { kernel: kernel.kernelId });
-      },
-    );
+    const unit = name.startsWith('ringkernel.messages')
+      ? '{message}'
+      : name === 'ringkernel.restarts'
+        ? '{restart}'
+        : '{error}';
+    observe(meter.createObservableCounter(name, { description, unit }), (result) => {
+      for (const kernel of snapshotKernels(runtime))
+        result.observe(kernel[field], { kernel: kernel.kernelId });
+    });
   }
   observe(
     meter.createObservableGauge('ringkernel.queue.depth', {
@@ -144,6 +145,23 @@ export async function registerOpenTelemetryMetrics(
         result.observe(1, { kernel: kernel.kernelId, state: kernel.state });
       }
     },
+  );
+  observe(
+    meter.createObservableGauge('ringkernel.kernel.healthy', {
+      description: 'Watchdog verdict: 0 while messages wait and nothing progresses, else 1.',
+    }),
+    (result) => {
+      for (const kernel of snapshotKernels(runtime)) {
+        result.observe(kernel.healthy ? 1 : 0, { kernel: kernel.kernelId });
+      }
+    },
+  );
+  observe(
+    meter.createObservableCounter('ringkernel.dead_letters', {
+      description: 'Entries ever added to the dead-letter queue.',
+      unit: '{message}',
+    }),
+    (result) => result.observe(runtime.getSummary().deadLetters),
   );
   observe(
     meter.createObservableGauge('ringkernel.throughput', {

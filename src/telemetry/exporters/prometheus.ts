@@ -50,8 +50,18 @@ const counters: readonly {
   },
   {
     name: 'ringkernel_restarts_total',
-    help: 'Kernel restarts.',
+    help: 'Kernel restarts by supervision.',
     read: (snapshot) => snapshot.restarts,
+  },
+  {
+    name: 'ringkernel_messages_expired_total',
+    help: 'Input messages that outlived the kernel messageTtl (moved to dead letters).',
+    read: (snapshot) => snapshot.messagesExpired,
+  },
+  {
+    name: 'ringkernel_messages_duplicate_total',
+    help: 'Sends dropped as repeats of a recent messageId.',
+    read: (snapshot) => snapshot.duplicates,
   },
 ];
 
@@ -76,9 +86,10 @@ function labels(pairs: Readonly<Record<string, string>>): string {
 /**
  * Renders a runtime's telemetry in the Prometheus text exposition format (version 0.0.4): per
  * kernel counters (`ringkernel_messages_processed_total{kernel="..."}` and the other message,
- * error and restart counters), gauges for queue depth and capacity, lifecycle state (a state set)
- * and throughput, a summary of processing latency in seconds, runtime-wide gauges, and device
- * memory in use when `deviceMemory` sources are given.
+ * error, restart, expiry and duplicate counters), gauges for queue depth and capacity, lifecycle
+ * state (a state set), watchdog health and throughput, a summary of processing latency in
+ * seconds, device batch counters and times for device-resident kernels, runtime-wide figures
+ * (kernels, dead letters, uptime), and device memory in use when `deviceMemory` sources are given.
  *
  * @example
  * ```ts
@@ -129,6 +140,14 @@ export function formatPrometheus(source: MetricsSource, options: PrometheusOptio
   }
 
   family(
+    'ringkernel_kernel_healthy',
+    'gauge',
+    'Watchdog verdict: 0 while messages wait and nothing progresses.',
+  );
+  for (const kernel of kernels)
+    sample('ringkernel_kernel_healthy', { kernel: kernel.kernelId }, kernel.healthy ? 1 : 0);
+
+  family(
     'ringkernel_throughput_messages_per_second',
     'gauge',
     'Messages processed per second over the last ~10 s.',
@@ -157,11 +176,54 @@ export function formatPrometheus(source: MetricsSource, options: PrometheusOptio
     sample(`${latency}_count`, { kernel: kernelId }, snapshot.count);
   }
 
+  const onDevice = kernels.filter((kernel) => kernel.device !== undefined);
+  if (onDevice.length > 0) {
+    const deviceCounters = [
+      [
+        'ringkernel_device_batches_total',
+        'Batches a device-resident kernel ran on its compute backend.',
+        'batches',
+      ],
+      ['ringkernel_device_bytes_to_device_total', 'Bytes copied to the compute device.', 'bytesToDevice'],
+      [
+        'ringkernel_device_bytes_from_device_total',
+        'Bytes copied back from the compute device.',
+        'bytesFromDevice',
+      ],
+    ] as const;
+    for (const [name, help, field] of deviceCounters) {
+      family(name, 'counter', help);
+      for (const kernel of onDevice) {
+        sample(name, { kernel: kernel.kernelId, backend: kernel.device!.backend }, kernel.device![field]);
+      }
+    }
+    const batchTime = 'ringkernel_device_batch_seconds';
+    family(
+      batchTime,
+      'summary',
+      'Time per device batch, from submitting the work until its results are readable.',
+    );
+    for (const kernel of onDevice) {
+      const snapshot = kernel.device!.batchTime;
+      const labels = { kernel: kernel.kernelId, backend: kernel.device!.backend };
+      for (const [quantile, ns] of [
+        ['0.5', snapshot.p50],
+        ['0.99', snapshot.p99],
+      ] as const) {
+        sample(batchTime, { ...labels, quantile }, snapshot.count === 0 ? NaN : ns / 1e9);
+      }
+      sample(`${batchTime}_sum`, labels, (snapshot.mean * snapshot.count) / 1e9);
+      sample(`${batchTime}_count`, labels, snapshot.count);
+    }
+  }
+
   const summary = source.getSummary();
   family('ringkernel_kernels', 'gauge', 'Kernels launched and not yet terminated.');
   sample('ringkernel_kernels', {}, summary.kernelCount);
   family('ringkernel_active_kernels', 'gauge', 'Kernels in the active state.');
   sample('ringkernel_active_kernels', {}, summary.activeKernels);
+  family('ringkernel_dead_letters_total', 'counter', 'Entries ever added to the dead-letter queue.');
+  sample('ringkernel_dead_letters_total', {}, summary.deadLetters);
   family('ringkernel_uptime_seconds', 'gauge', 'Seconds since the runtime was created.');
   sample('ringkernel_uptime_seconds', {}, summary.uptimeMs / 1000);
 

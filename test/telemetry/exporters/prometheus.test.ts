@@ -28,15 +28,33 @@ const lossy = ringKernel({ kernelId: 'lossy', queueSize: 2, backpressure: 'dropO
   }
 });
 
-/** The scripted workload: 5 requests to 'worker' (one an error), 5 sends into a 2-slot 'lossy' before it is active. */
+const fragile = ringKernel(
+  {
+    kernelId: 'fragile',
+    supervision: { restart: 'transient', backoff: { type: 'fixed', initialMs: 1, jitter: 0 } },
+  },
+  async (ctx) => {
+    for await (const _ of ctx) throw new Error('fragile by design');
+  },
+);
+
+/**
+ * The scripted workload: 5 requests to 'worker' (one reports an error), 5 sends into a 2-slot
+ * 'lossy' before it is active, and one message that crashes the supervised 'fragile' once.
+ */
 async function scriptedRuntime(): Promise<RingKernelRuntime> {
   const runtime = new RingKernelRuntime();
   await runtime.launch('worker', worker);
   await runtime.launch('lossy', lossy);
+  await runtime.launch('fragile', fragile);
   await runtime.activate('worker');
+  await runtime.activate('fragile');
   for (const value of [1, 2, 3, -1, 5])
     await runtime.request('worker', Job.create({ value }), { timeout: 2000 });
   for (let index = 0; index < 5; index++) await runtime.send('lossy', Job.create({ value: index }));
+  const restarted = new Promise<void>((resolve) => runtime.on('kernelRestart', () => resolve()));
+  await runtime.send('fragile', Job.create({ value: 0 }));
+  await restarted;
   return runtime;
 }
 
@@ -69,8 +87,49 @@ describe('formatPrometheus', () => {
     assert.equal(valueOf(families, 'ringkernel_kernel_state', { kernel: 'worker', state: 'active' }), 1);
     assert.equal(valueOf(families, 'ringkernel_kernel_state', { kernel: 'lossy', state: 'launched' }), 1);
     assert.equal(valueOf(families, 'ringkernel_kernel_state', { kernel: 'lossy', state: 'active' }), 0);
-    assert.equal(valueOf(families, 'ringkernel_kernels', {}), 2);
-    assert.equal(valueOf(families, 'ringkernel_active_kernels', {}), 1);
+    assert.equal(valueOf(families, 'ringkernel_restarts_total', { kernel: 'fragile' }), 1);
+    assert.equal(valueOf(families, 'ringkernel_errors_total', { kernel: 'fragile' }), 1);
+    assert.equal(valueOf(families, 'ringkernel_dead_letters_total', {}), 1);
+    assert.equal(valueOf(families, 'ringkernel_messages_expired_total', worker), 0);
+    assert.equal(valueOf(families, 'ringkernel_messages_duplicate_total', worker), 0);
+    assert.equal(valueOf(families, 'ringkernel_kernel_healthy', worker), 1);
+    assert.equal(valueOf(families, 'ringkernel_kernels', {}), 3);
+    assert.equal(
+      valueOf(families, 'ringkernel_active_kernels', {}),
+      runtime.kernelIds.filter((id) => runtime.getState(id) === 'active').length,
+    );
+  });
+
+  it('reports device batches of device-resident kernels', () => {
+    const base = runtime.getTelemetry('worker');
+    const batchTime = { count: 4, min: 1e6, max: 4e6, mean: 2.5e6, p50: 2e6, p95: 4e6, p99: 4e6 };
+    const source = {
+      kernelIds: ['gpu'],
+      getTelemetry: () => ({
+        ...base,
+        kernelId: 'gpu',
+        device: {
+          backend: 'webgpu',
+          batches: 4,
+          meanBatchSize: 64,
+          largestBatch: 128,
+          batchTime,
+          bytesToDevice: 4096,
+          bytesFromDevice: 1024,
+        },
+      }),
+      getSummary: () => runtime.getSummary(),
+    };
+    const families = parsePrometheus(formatPrometheus(source));
+    const labels = { kernel: 'gpu', backend: 'webgpu' };
+    assert.equal(valueOf(families, 'ringkernel_device_batches_total', labels), 4);
+    assert.equal(valueOf(families, 'ringkernel_device_bytes_to_device_total', labels), 4096);
+    assert.equal(valueOf(families, 'ringkernel_device_bytes_from_device_total', labels), 1024);
+    const name = 'ringkernel_device_batch_seconds';
+    assert.equal(valueOf(families, name, { ...labels, quantile: '0.5' }), 0.002);
+    assert.equal(valueOf(families, name, labels, `${name}_sum`), 0.01);
+    assert.equal(valueOf(families, name, labels, `${name}_count`), 4);
+    assert.equal(parsePrometheus(formatPrometheus(runtime)).has('ringkernel_device_batches_total'), false);
   });
 
   it('exposes processing latency as a summary in seconds', () => {
