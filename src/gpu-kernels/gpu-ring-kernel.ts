@@ -158,11 +158,13 @@ export function gpuRingKernel<
         if (owned) backend.dispose();
         throw error;
       }
-      const finished = serve(port, executor, options.input, maxBatch).finally(() => {
+      const current: { batch: readonly MessageShape<InF>[] } = { batch: [] };
+      const finished = serve(port, executor, options.input, maxBatch, current).finally(() => {
         executor.dispose();
         if (owned) backend.dispose();
       });
-      return { finished };
+      // After a crash the runtime sends the batch being processed to the dead-letter queue.
+      return { finished, inFlight: () => current.batch };
     },
   };
 }
@@ -173,6 +175,7 @@ async function serve<In extends MessageShape<FieldMap>, Out extends MessageShape
   executor: BatchExecutor<In, Out>,
   input: MessageDefinition,
   maxBatch: number,
+  current: { batch: readonly In[] },
 ): Promise<void> {
   const takeOptions = { signal: port.signal };
   const telemetry = port.telemetry;
@@ -185,6 +188,7 @@ async function serve<In extends MessageShape<FieldMap>, Out extends MessageShape
       if (port.signal.aborted) return;
       throw error;
     }
+    current.batch = batch;
     const takenAt = port.timing ? performance.now() : 0;
     const accepted = acceptInputs(port, batch, input);
     if (accepted.length > 0) {
@@ -199,6 +203,7 @@ async function serve<In extends MessageShape<FieldMap>, Out extends MessageShape
       );
       for (const reply of outcome.outputs) await port.emit(reply);
     }
+    current.batch = [];
     if (port.timing) {
       const now = performance.now();
       telemetry.recordProcessed(batch.length, now - takenAt, now);

@@ -249,3 +249,43 @@ for (const kind of ['cpu', 'webgpu'] as const) {
     });
   });
 }
+
+test('a crash restarts a supervised kernel with fresh state; the crashed batch goes to the dead-letter queue', async () => {
+  const backend = await cpuBackend().create();
+  const runtime = new RingKernelRuntime();
+  try {
+    const fragile = gpuRingKernel({
+      kernelId: 'fragile',
+      input: Particle,
+      output: Moved,
+      backend,
+      supervision: { restart: 'permanent', backoff: { initialMs: 0 } },
+      state: { seen: { type: 'u32', length: 1 } },
+      wgsl: 'output.id = input.id;',
+      cpu: (request, state) => {
+        if (request.id === 13) throw new Error('poison message');
+        state.seen[0]! += 1;
+        return {
+          position: [0, 0, 0],
+          weighted: 0,
+          id: request.id,
+          seen: state.seen[0]!,
+          position_in_stream: 0,
+        };
+      },
+    });
+    await runtime.launch('fragile', fragile);
+    await runtime.activate('fragile');
+    const [first, poison, after] = [particles(1)[0]!, particles(14)[13]!, particles(3)[2]!];
+    assert.equal((await runtime.request<Moved>('fragile', first, { timeout: PATIENCE_MS })).seen, 1);
+    const letter = new Promise((resolve) => runtime.on('deadLetter', resolve));
+    await runtime.send('fragile', poison);
+    assert.equal(((await letter) as { message: unknown }).message, poison);
+    const reply = await runtime.request<Moved>('fragile', after, { timeout: PATIENCE_MS });
+    assert.deepEqual([reply.id, reply.seen], [2, 1], 'the restarted kernel starts from its initial state');
+    assert.equal(runtime.getTelemetry('fragile').restarts, 1);
+  } finally {
+    await runtime.terminateAll();
+    backend.dispose();
+  }
+});
