@@ -18,7 +18,7 @@ header h1 span { color: var(--accent); }
 #connection { margin-left: auto; display: flex; align-items: center; gap: 6px; color: var(--dim); }
 #connection i { width: 9px; height: 9px; border-radius: 50%; background: var(--bad); display: inline-block; }
 #connection.live i { background: var(--good); box-shadow: 0 0 6px var(--good); }
-main { padding: 16px 20px; display: grid; gap: 16px; grid-template-columns: minmax(0, 1fr) 340px; grid-template-rows: auto 1fr; }
+main { padding: 16px 20px; display: grid; gap: 16px; grid-template-columns: minmax(0, 1fr) 330px; grid-template-rows: auto 1fr; }
 section { background: var(--panel); border: 1px solid var(--line); border-radius: 8px; padding: 12px 14px; min-width: 0; align-self: start; }
 td .figure { line-height: 1.2; }
 td svg.spark { display: block; margin-left: auto; margin-top: 2px; }
@@ -28,13 +28,15 @@ section h2 { margin: 0 0 10px; font-size: 12px; color: var(--dim); text-transfor
 #topology-section { grid-column: 1 / 2; }
 table { width: 100%; border-collapse: collapse; font-variant-numeric: tabular-nums; }
 th { text-align: right; color: var(--dim); font-weight: 500; font-size: 11px; padding: 4px 6px; border-bottom: 1px solid var(--line); white-space: nowrap; }
-td { text-align: right; padding: 6px; border-bottom: 1px solid #1d2530; white-space: nowrap; }
+td { text-align: right; padding: 5px 5px; border-bottom: 1px solid #1d2530; white-space: nowrap; }
+table.no-device .device, table.no-device [data-field="device"] { display: none; }
 th:first-child, td:first-child, th.left, td.left { text-align: left; }
 td.kernel { font-weight: 600; color: #fff; }
 .state { display: inline-block; padding: 1px 8px; border-radius: 10px; font-size: 11px; background: #2a3342; }
 .state.active { background: #1f4030; color: var(--good); }
 .state.launched, .state.deactivated { background: #41391f; color: var(--warn); }
-.state.failed { background: #4a2222; color: var(--bad); }
+.state.failed, .state.stalled { background: #4a2222; color: var(--bad); }
+.state.stalled { margin-left: 4px; }
 .state.terminating, .state.terminated { background: #2a3342; color: var(--dim); }
 .bad { color: var(--bad); }
 .queue { display: inline-flex; align-items: center; gap: 6px; }
@@ -44,7 +46,6 @@ svg.spark { vertical-align: middle; overflow: visible; }
 .legend { color: var(--dim); font-size: 11px; margin-top: 8px; }
 .legend i { display: inline-block; width: 10px; height: 2px; vertical-align: middle; margin: 0 4px 0 10px; }
 .legend i.throughput { background: var(--accent); }
-.legend i.p50 { background: var(--good); }
 .legend i.p99 { background: var(--p99); }
 #events { list-style: none; margin: 0; padding: 0; max-height: calc(100vh - 150px); overflow: auto; font-size: 12px; }
 #events li { padding: 4px 0; border-bottom: 1px solid #1d2530; display: grid; grid-template-columns: 62px 1fr; gap: 6px; }
@@ -122,17 +123,29 @@ const script = String.raw`
     return svg;
   }
 
-  function remember(kernel) {
+  // Sparklines show each update interval on its own (the runtime's figures are since launch):
+  // throughput from the processed count's change, latency as the interval's mean, exact from
+  // the histogram's mean and count.
+  function remember(kernel, time) {
     var entry = history.get(kernel.kernelId);
     if (entry === undefined) {
-      entry = { throughput: [], p50: [], p99: [], depth: [] };
+      entry = { throughput: [], latency: [], time: time, processed: kernel.messagesProcessed,
+        count: kernel.latency.count, sum: kernel.latency.mean * kernel.latency.count, lastLatency: 0 };
       history.set(kernel.kernelId, entry);
+      return entry;
     }
     var push = function (list, value) { list.push(value); if (list.length > HISTORY) list.shift(); };
-    push(entry.throughput, kernel.throughputPerSecond || 0);
-    push(entry.p50, kernel.latency.p50 || 0);
-    push(entry.p99, kernel.latency.p99 || 0);
-    push(entry.depth, kernel.inputQueueDepth);
+    var seconds = (time - entry.time) / 1000;
+    if (seconds <= 0) return entry;
+    var sum = kernel.latency.mean * kernel.latency.count;
+    var finished = kernel.latency.count - entry.count;
+    if (finished > 0) entry.lastLatency = (sum - entry.sum) / finished;
+    push(entry.throughput, Math.max(0, kernel.messagesProcessed - entry.processed) / seconds);
+    push(entry.latency, finished > 0 ? entry.lastLatency : 0);
+    entry.time = time;
+    entry.processed = kernel.messagesProcessed;
+    entry.count = kernel.latency.count;
+    entry.sum = sum;
     return entry;
   }
 
@@ -148,14 +161,15 @@ const script = String.raw`
     var seen = new Set();
     snapshot.kernels.forEach(function (kernel) {
       seen.add(kernel.kernelId);
-      var entry = remember(kernel);
+      var entry = remember(kernel, snapshot.time);
       var row = body.querySelector('tr[data-kernel="' + CSS.escape(kernel.kernelId) + '"]');
       if (row === null) {
         row = element('tr');
         row.dataset.kernel = kernel.kernelId;
         cell(row, 'kernelId', 'kernel');
         ['state', 'messagesReceived', 'messagesProcessed', 'messagesSent', 'messagesDropped', 'messagesRejected',
-          'errors', 'inputQueueDepth', 'outputQueueDepth', 'throughputPerSecond', 'latency'].forEach(function (field) {
+          'errors', 'restarts', 'inputQueueDepth', 'outputQueueDepth', 'throughputPerSecond', 'latency',
+          'device'].forEach(function (field) {
           cell(row, field, field === 'state' ? 'left' : '');
         });
         body.appendChild(row);
@@ -164,8 +178,13 @@ const script = String.raw`
       set('kernelId', kernel.kernelId);
       var state = row.querySelector('[data-field="state"]');
       state.replaceChildren(element('span', 'state ' + kernel.state, kernel.state));
+      if (kernel.healthy === false) state.appendChild(element('span', 'state stalled', 'stalled'));
       state.dataset.value = kernel.state;
-      ['messagesReceived', 'messagesProcessed', 'messagesSent', 'messagesDropped', 'messagesRejected', 'errors']
+      var device = row.querySelector('[data-field="device"]');
+      device.textContent = kernel.device === undefined ? '–' : kernel.device.backend + ' · ' +
+        formatCount(kernel.device.batches) + ' batches · ' + kernel.device.meanBatchSize.toFixed(1) + '/batch';
+      ['messagesReceived', 'messagesProcessed', 'messagesSent', 'messagesDropped', 'messagesRejected', 'errors',
+        'restarts']
         .forEach(function (field) {
           var td = row.querySelector('[data-field="' + field + '"]');
           td.textContent = formatCount(kernel[field]);
@@ -189,17 +208,18 @@ const script = String.raw`
       var throughput = row.querySelector('[data-field="throughputPerSecond"]');
       throughput.dataset.value = String(kernel.throughputPerSecond);
       throughput.replaceChildren(element('div', 'figure', formatRate(kernel.throughputPerSecond) + '/s'),
-        sparkline([entry.throughput], ['#5ec4ff'], 120, 22));
+        sparkline([entry.throughput], ['#5ec4ff'], 100, 22));
       var latency = row.querySelector('[data-field="latency"]');
       latency.dataset.value = String(kernel.latency.p50);
       latency.replaceChildren(
         element('div', 'figure', formatNs(kernel.latency.p50) + ' / ' + formatNs(kernel.latency.p95) + ' / ' + formatNs(kernel.latency.p99)),
-        sparkline([entry.p50, entry.p99], ['#6bd68a', '#c792ea'], 150, 22));
+        sparkline([entry.latency], ['#c792ea'], 130, 22));
     });
     Array.prototype.slice.call(body.querySelectorAll('tr[data-kernel]')).forEach(function (row) {
       if (!seen.has(row.dataset.kernel)) { row.remove(); history.delete(row.dataset.kernel); }
     });
     $('empty').hidden = snapshot.kernels.length !== 0;
+    $('kernel-table').classList.toggle('no-device', !snapshot.kernels.some(function (k) { return k.device !== undefined; }));
   }
 
   function renderSummary(snapshot) {
@@ -336,16 +356,16 @@ export function dashboardPage(nonce: string, title = 'ringkernel dashboard'): st
 <main>
   <section id="kernels-section">
     <h2>Kernels</h2>
-    <table>
+    <table id="kernel-table">
       <thead><tr>
         <th>kernel</th><th class="left">state</th><th>received</th><th>processed</th><th>sent</th><th>dropped</th>
-        <th>rejected</th><th>errors</th><th>input queue</th><th>output queue</th><th>throughput</th>
-        <th>latency p50 / p95 / p99</th>
+        <th>rejected</th><th>errors</th><th>restarts</th><th>input queue</th><th>output queue</th><th>throughput</th>
+        <th>latency p50 / p95 / p99</th><th class="device">device</th>
       </tr></thead>
       <tbody id="kernels"></tbody>
     </table>
     <div id="empty">No kernels launched.</div>
-    <div class="legend">throughput <i class="throughput"></i> messages/s · latency <i class="p50"></i>p50 <i class="p99"></i>p99</div>
+    <div class="legend">sparklines, one point per update: <i class="throughput"></i>messages/s <i class="p99"></i>mean latency · figures: throughput over the last ~10 s, latency percentiles since launch</div>
   </section>
   <section id="topology-section" hidden>
     <h2>Routes</h2>
