@@ -19,6 +19,27 @@ import {
 } from './worker-options.js';
 
 const RESOLVED: Promise<void> = Promise.resolve();
+/** Spin mode: how long after the last send the output pump re-checks on a timer instead of sleeping. */
+const HOT_MS = 2;
+
+function delay(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) {
+      reject(signal.reason as Error);
+      return;
+    }
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason as Error);
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
 /** Microtask turns the input pump waits for more messages before it publishes a burst. */
 const GATHER_TURNS = 2;
 /** Input messages staged before they are published to a worker in one index store. */
@@ -71,6 +92,8 @@ export class WorkerKernelExecution implements KernelExecution {
   #next = 0;
   #held: HeldMessage | undefined;
   #forced = false;
+  /** When the input pump last published messages (spin mode keeps the output pump awake meanwhile). */
+  #lastSent = -Infinity;
   /** Leftovers the input queue refused to take back. */
   #unreturned: Message[] = [];
   #foldTimer: ReturnType<typeof setInterval> | undefined;
@@ -268,6 +291,7 @@ export class WorkerKernelExecution implements KernelExecution {
       }
       if (message === undefined || staged >= MAX_BURST) {
         const sent = staged !== 0;
+        if (sent) this.#lastSent = performance.now();
         this.#publish();
         staged = 0;
         if (message === undefined) {
@@ -357,7 +381,14 @@ export class WorkerKernelExecution implements KernelExecution {
     while (!link.isDone) {
       await this.#drain(link);
       try {
-        await ring.waitReadableAsync({ signal });
+        if (this.#hostSpinMicros !== 0 && performance.now() - this.#lastSent < HOT_MS) {
+          // Spin mode while requests flow: replies are picked up by the polling after each send.
+          // Sleeping on the doorbell now would make the worker pay a notify for every reply, and
+          // this thread a wake-up; a timer re-checks instead, and the pump sleeps once it is quiet.
+          await delay(HOT_MS, signal);
+        } else {
+          await ring.waitReadableAsync({ signal });
+        }
       } catch {
         // The worker is done: drain what it wrote last.
       }

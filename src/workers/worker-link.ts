@@ -291,6 +291,6 @@ export class WorkerLink {
     this.#crash = crash;
     this.#done.abort();
     // The kernel function is over (or the thread is gone): nothing more will come from it.
-    if (globalThis.process?.env.RK_PROFILE === undefined) void this.#handle.terminate();
+    void this.#handle.terminate();
   }
 }
