@@ -7,6 +7,7 @@ export * from './errors.js';
 export * from './messages/index.js';
 export * from './queues/index.js';
 export * from './telemetry/index.js';
+export * from './telemetry/exporters/index.js';
 export * from './runtime/index.js';
 export * from './persistence/index.js';
 export * from './ring/index.js';

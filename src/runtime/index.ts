@@ -23,3 +23,22 @@ export {
   type StageOptions,
   type AggregateOptions,
 } from './pipeline.js';
+export {
+  messageInspectionTypes,
+  type InspectionEvent,
+  type InspectionEventType,
+  type InspectionListener,
+  type InspectOptions,
+} from './inspect.js';
+export { DeadLetterQueue, type DeadLetter, type DeadLetterReason } from './dead-letters.js';
+export { Route, type RouteDescription, type RouteOptions, type RouteStrategy } from './routes.js';
+export { TopicBroker, Subscription, type SubscriptionOptions, type TopicMessage } from './topics.js';
+export { topicMatcher } from './topic-pattern.js';
+export type {
+  BackoffOptions,
+  RestartPolicy,
+  SupervisionOptions,
+  SupervisorGroupOptions,
+  SupervisorStrategy,
+} from './supervision.js';
+export type { SupervisorGroup } from './runtime.js';
