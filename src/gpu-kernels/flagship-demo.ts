@@ -22,6 +22,11 @@ export interface FlagshipDemoOptions {
   readonly write?: (text: string) => void;
   /** Redraws one progress bar in place with `\r` (for a terminal). Default false. */
   readonly interactive?: boolean;
+  /**
+   * Receives progress (0..1 over the whole demo) instead of the built-in bar, e.g. to drive the
+   * CLI's own progress bar.
+   */
+  readonly onProgress?: (fraction: number, label: string) => void;
   /** Points streamed through the anomaly detector. Default 2,000,000. */
   readonly points?: number;
   /** PageRank graph size. Default 1,000,000 nodes and 5,000,000 edges. */
@@ -65,7 +70,13 @@ export async function runFlagshipDemo(options: FlagshipDemoOptions = {}): Promis
   const interactive = options.interactive ?? false;
   const started = performance.now();
   let lastDrawn = -1;
-  const bar = (label: string, fraction: number): void => {
+  const onProgress = options.onProgress;
+  // The anomaly stream is the first half of the demo, PageRank the second.
+  const bar = (label: string, fraction: number, overall: number): void => {
+    if (onProgress !== undefined) {
+      onProgress(overall, label);
+      return;
+    }
     if (interactive) {
       const percent = Math.floor(fraction * 100);
       if (percent === lastDrawn) return;
@@ -96,7 +107,7 @@ export async function runFlagshipDemo(options: FlagshipDemoOptions = {}): Promis
     backend: kind,
     signal,
     batchSize: 1000,
-    onProgress: (fraction) => bar('anomaly detector', fraction),
+    onProgress: (fraction) => bar('anomaly detector', fraction, fraction / 2),
   });
   line(
     `   ${millions(anomaly.pointsPerSecond)}points/s, micro-batches of 1000 (${anomaly.meanDeviceBatch.toFixed(1)} per device batch)`,
@@ -109,7 +120,7 @@ export async function runFlagshipDemo(options: FlagshipDemoOptions = {}): Promis
   const nodes = options.nodes ?? 1_000_000;
   const edges = options.edges ?? 5_000_000;
   line(`2. PageRank ring kernel: ${millions(nodes)}nodes, ${millions(edges)}edges, graph kept on the device`);
-  bar('generating graph', 0);
+  bar('generating graph', 0, 0.5);
   const graph = randomGraph({ nodes, edges });
   const runtime = new RingKernelRuntime();
   const timeout = { timeout: 300_000 };
@@ -117,17 +128,17 @@ export async function runFlagshipDemo(options: FlagshipDemoOptions = {}): Promis
   try {
     await runtime.launch('pagerank', pageRankKernel({ backend: kind }));
     await runtime.activate('pagerank');
-    bar('pagerank: loading', 0.2);
+    bar('pagerank: loading', 0.2, 0.6);
     await runtime.request<PageRankGraphInfo>(
       'pagerank',
       PageRankGraph.create({ nodeCount: nodes, sources: graph.sources, targets: graph.targets }),
       timeout,
     );
-    bar('pagerank: solving', 0.4);
+    bar('pagerank: solving', 0.4, 0.7);
     const solveStart = performance.now();
     const ranks = await runtime.request<PageRankRanks>('pagerank', PageRankQuery.create({ top: 5 }), timeout);
     const solveMs = performance.now() - solveStart;
-    bar('pagerank: editing', 0.8);
+    bar('pagerank: editing', 0.8, 0.9);
     const added = randomGraph({ nodes, edges: 1000, seed: 99 });
     await runtime.request(
       'pagerank',
@@ -141,7 +152,7 @@ export async function runFlagshipDemo(options: FlagshipDemoOptions = {}): Promis
       timeout,
     );
     const updateMs = performance.now() - updateStart;
-    bar('pagerank', 1);
+    bar('pagerank', 1, 1);
     pagerank = {
       nodes,
       edges,

@@ -84,3 +84,19 @@ test('runFlagshipDemo streams through both kernels with a progress bar and repor
   assert.match(output, /precision 1\.0000|precision 0\.9/);
   assert.match(output, /edges\/s/);
 });
+
+test('runFlagshipDemo reports progress to a callback instead of drawing its own bar', async () => {
+  let output = '';
+  const fractions: number[] = [];
+  await runFlagshipDemo({
+    backend: 'cpu',
+    write: (text) => (output += text),
+    onProgress: (fraction) => fractions.push(fraction),
+    points: 20_000,
+    nodes: 2_000,
+    edges: 10_000,
+  });
+  assert.doesNotMatch(output, /\[#/);
+  assert.equal(fractions.at(-1), 1);
+  assert.ok(fractions.every((fraction, index) => index === 0 || fraction >= fractions[index - 1]!));
+});
