@@ -25,9 +25,10 @@ const Moved = defineMessage('GkMoved', {
 });
 type Moved = MessageOf<typeof Moved>;
 
-function particleKernel(backend: ComputeBackend, maxBatch = 16) {
+function particleKernel(backend: ComputeBackend | 'cpu', maxBatch = 16, queueSize?: number) {
   return gpuRingKernel({
     kernelId: 'particles',
+    ...(queueSize === undefined ? {} : { queueSize }),
     input: Particle,
     output: Moved,
     backend,
@@ -86,7 +87,7 @@ async function burst(runtime: RingKernelRuntime, requests: readonly ReturnType<t
 }
 
 test('the schema generates the WGSL struct with WGSL alignment (vec3, arrays)', () => {
-  const source = particleKernel(undefined as unknown as ComputeBackend).wgslSource;
+  const source = particleKernel('cpu').wgslSource;
   assert.match(
     source,
     /struct GkParticle \{\n {2}position: vec3<f32>, \/\/ offset 0, size 12\n {2}mass: f32, \/\/ offset 12, size 4\n {2}weights: array<f32, 3>, \/\/ offset 16, size 12\n {2}id: u32, \/\/ offset 28, size 4\n {2}offset: i32, \/\/ offset 32, size 4\n\}/,
@@ -235,6 +236,27 @@ for (const kind of ['cpu', 'webgpu'] as const) {
       const telemetry = runtime.getTelemetry('particles');
       assert.equal(telemetry.errors, 1);
       assert.equal(telemetry.lastError?.code, new GpuKernelInputError('x', 'y').code);
+      await runtime.terminateAll();
+    });
+
+    test('backpressure: with small queues the kernel waits for the consumer and loses nothing', async () => {
+      const runtime = new RingKernelRuntime();
+      await runtime.launch('particles', particleKernel(backend, 2, 3));
+      await runtime.activate('particles');
+      const requests = particles(12);
+      // send() blocks while the input queue is full; the kernel blocks while the output queue is.
+      const sending = (async () => {
+        for (const request of requests) await runtime.send('particles', request);
+      })();
+      const received: Moved[] = [];
+      for (let index = 0; index < requests.length; index++)
+        received.push(await runtime.receive<Moved>('particles', { timeout: PATIENCE_MS }));
+      await sending;
+      assert.deepEqual(
+        received.map((reply) => reply.id),
+        requests.map((request) => request.id),
+      );
+      assert.ok(received.every((reply, index) => reply.correlationId === requests[index]!.messageId));
       await runtime.terminateAll();
     });
 
