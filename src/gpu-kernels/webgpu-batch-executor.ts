@@ -1,5 +1,10 @@
 /// <reference types="@webgpu/types" />
-import { KernelCompilationError, type DeviceAllocation, type WebgpuBackend } from '../compute/index.js';
+import {
+  DeviceError,
+  KernelCompilationError,
+  type DeviceAllocation,
+  type WebgpuBackend,
+} from '../compute/index.js';
 import type { FieldMap, GpuLayout, MessageShape } from '../messages/index.js';
 import type { BatchExecutor, BatchOutcome } from './batch-executor.js';
 import { GpuKernelDefinitionError } from './errors.js';
@@ -109,6 +114,9 @@ export class WebgpuBatchExecutor<InF extends FieldMap, OutF extends FieldMap> im
     const outputBytes = count * this.#output.stride;
     const device = this.#device;
     const started = performance.now();
+    // Errors of this batch's commands surface here rather than as silently wrong replies.
+    device.pushErrorScope('out-of-memory');
+    device.pushErrorScope('validation');
     device.queue.writeBuffer(this.#inputBuffer, 0, this.#packed, 0, inputBytes);
     this.#info[0] = count;
     this.#info[1] = first >>> 0;
@@ -121,8 +129,15 @@ export class WebgpuBatchExecutor<InF extends FieldMap, OutF extends FieldMap> im
     pass.end();
     encoder.copyBufferToBuffer(this.#outputBuffer, 0, this.#staging, 0, outputBytes);
     device.queue.submit([encoder.finish()]);
+    const validation = device.popErrorScope();
+    const memory = device.popErrorScope();
     await this.#staging.mapAsync(MAP_MODE_READ, 0, outputBytes);
     const deviceMs = performance.now() - started;
+    const error = (await validation) ?? (await memory);
+    if (error !== null) {
+      this.#staging.unmap();
+      throw new DeviceError(this.#backend.id, error.message);
+    }
     let outputs: MessageShape<OutF>[];
     try {
       outputs = this.#output.unpack(this.#staging.getMappedRange(0, outputBytes), count, {
