@@ -204,10 +204,14 @@ async function serve<In extends MessageShape<FieldMap>, Out extends MessageShape
       for (const reply of outcome.outputs) await port.emit(reply);
     }
     current.batch = [];
+    let elapsedMs: number | undefined;
     if (port.timing) {
       const now = performance.now();
-      telemetry.recordProcessed(batch.length, now - takenAt, now);
+      elapsedMs = now - takenAt;
+      telemetry.recordProcessed(batch.length, elapsedMs, now);
     } else telemetry.processed += batch.length;
+    if (port.inspector?.watchingMessages === true)
+      port.inspector.processed(port.kernelId, batch.length, elapsedMs);
   }
 }
 

@@ -134,6 +134,9 @@ class PageRankService {
       const now = performance.now();
       if (port.timing) port.telemetry.recordProcessed(1, now - takenAt, now);
       else port.telemetry.processed++;
+      if (port.inspector?.watchingMessages === true) {
+        port.inspector.processed(port.kernelId, 1, port.timing ? now - takenAt : undefined);
+      }
     }
   }
 
