@@ -190,6 +190,8 @@ export class WorkerKernelExecution implements KernelExecution {
     this.#forced = true;
     this.#stop.abort();
     await Promise.all(this.#links.map((link) => link.terminate()));
+    // The threads are gone, so what they never took is known: a restart serves it, a report lists it.
+    this.#requeueLeftovers();
   }
 
   /** The messages a crashed worker had taken and not finished (the runtime dead-letters them). */
