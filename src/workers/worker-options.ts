@@ -21,7 +21,11 @@ export interface WorkerKernelOptions extends KernelOptions {
    * `'lowCpu'` (default): an idle side sleeps on the ring's doorbell (`Atomics.waitAsync`) and costs
    * no CPU; a wake-up costs tens of µs. `'spin'`: a kernel waiting for input polls its ring for up to
    * `spinMicros`, and the host polls for replies for up to `hostSpinMicros` after sending, trading CPU
-   * for single-digit-µs round trips.
+   * for single-digit-µs round trips. Spin mode suits request/reply traffic: after every send the host
+   * thread is busy for up to `hostSpinMicros` waiting for an answer.
+   *
+   * Measured `runtime.request` round trips (p50, 2-vCPU dev machine, `worker` bench suite): spin
+   * ≈ 6.7 µs, low CPU ≈ 21 µs (an event-loop kernel: ≈ 2–3 µs; a postMessage echo: ≈ 14 µs).
    */
   readonly mode?: WorkerWaitMode | undefined;
   /** Spin mode: how long a kernel waiting for input polls before sleeping, in µs. Default 1000. */
