@@ -50,6 +50,12 @@ export interface KernelExecution {
   forceStop?(): Promise<void> | void;
   /** The messages the code was processing: after a crash they go to the dead-letter queue. */
   inFlight?(): readonly Message[];
+  /**
+   * Input messages the execution took from the runtime's queue but never handed to the kernel's
+   * code (e.g. still in a worker's ring): listed first in the termination report's
+   * `unprocessedInputs`.
+   */
+  leftoverInputs?(): readonly Message[];
 }
 
 /** Anything the runtime can launch: `ringKernel(...)`, `workerKernel(...)`, ... */

@@ -691,7 +691,7 @@ export class RingKernelRuntime implements AsyncDisposable {
       kernelId,
       graceful,
       previousState,
-      unprocessedInputs: record.input.drain(),
+      unprocessedInputs: [...(life?.execution?.leftoverInputs?.() ?? []), ...record.input.drain()],
       interruptedInputs,
       undeliveredOutputs: record.output.drain(),
       ...(record.failure !== undefined ? { error: record.failure } : {}),
