@@ -135,7 +135,6 @@ export class WorkerKernelExecution implements KernelExecution {
         ),
     );
     this.finished = this.#finish();
-    this.#reportLeftoversInDrain();
   }
 
   /** Waits until every worker loaded its module and agrees on the message types; stops them all if not. */
@@ -234,28 +233,21 @@ export class WorkerKernelExecution implements KernelExecution {
   /**
    * Puts the leftovers back into the input queue: a restarted kernel serves them, a failed or
    * terminated one lists them in its report. What the queue refuses (closed, or full) stays for
-   * the extended drain.
+   * {@link leftoverInputs}.
    */
   #requeueLeftovers(): void {
     const input = this.#port.input;
     for (const message of this.#collectLeftovers()) {
       if (!input.offerNow(message)) this.#unreturned.push(message);
     }
-    if (this.#unreturned.length === 0) Reflect.deleteProperty(input, 'drain');
   }
 
   /**
-   * The termination report drains the input queue once the kernel ended, or after a forced stop,
-   * when the queue is closed already: the drain is extended to list the leftovers too.
+   * What the workers were given and never took, and what the input queue refused to take back
+   * (it was closed by then): the termination report lists them ahead of the queue's content.
    */
-  #reportLeftoversInDrain(): void {
-    const input = this.#port.input;
-    const drainQueue = input.drain.bind(input);
-    input.drain = () => {
-      const queued = drainQueue();
-      const leftovers = this.#collectLeftovers();
-      return leftovers.length === 0 ? queued : inServiceOrder([...leftovers, ...queued]);
-    };
+  leftoverInputs(): readonly Message[] {
+    return this.#collectLeftovers();
   }
 
   #choose(): WorkerLink {
