@@ -40,8 +40,8 @@ test('the baseline suite runs quick and reports every figure of issue 2, positiv
   const progress: BenchProgress[] = [];
   const lines: string[] = [];
   const report = await runBenchmarks({
-    suites: benchSuites,
-    filter: ['baseline'],
+    // Only the baseline suite itself: the ring suite also reports baseline.messageport.* figures.
+    suites: benchSuites.filter((suite) => suite.name === 'baseline'),
     quick: true,
     onProgress: (event) => progress.push(event),
     log: (line) => lines.push(line),
