@@ -57,6 +57,8 @@ export interface WorkerBootData {
   /** Where message definitions come from when the kernel module exports no `messages`. */
   readonly messagesModuleUrl: string | undefined;
   readonly channel: SharedArrayBuffer;
+  /** Host → worker ring of kernel-to-kernel call results. */
+  readonly replyRing: SharedArrayBuffer;
   /** Worker → host ring of processing-time records (only when `timing`). */
   readonly telemetryRing: SharedArrayBuffer;
   readonly timing: boolean;

@@ -4,7 +4,9 @@ import { FrameTooLargeError } from '../ring/errors.js';
 import { RING_EMPTY } from '../ring/spsc-byte-ring.js';
 import type { KernelExecution, KernelPort } from '../runtime/kernel-port.js';
 import type { KernelState } from '../runtime/kernel-state.js';
+import { CALL_MARKER } from './call-envelope.js';
 import { FrameReader } from './frame-reader.js';
+import { HostCalls } from './host-calls.js';
 import { WorkerLoadError, type WorkerCrashError } from './errors.js';
 import { checkSameTypes } from './message-types.js';
 import { STATE_WORD, TELEMETRY_RECORD_BYTES, stateCodeOf } from './protocol.js';
@@ -86,6 +88,7 @@ export class WorkerKernelExecution implements KernelExecution {
   readonly #moduleUrl: string;
   readonly #stop = new AbortController();
   readonly #frameReader = new FrameReader();
+  readonly #calls: HostCalls;
   readonly #telemetryTarget = new Uint8Array(TELEMETRY_RECORD_BYTES);
   readonly #telemetryNs = new Float64Array(this.#telemetryTarget.buffer, 0, 1);
   readonly #telemetryCount = new Int32Array(this.#telemetryTarget.buffer, 8, 1);
@@ -108,6 +111,7 @@ export class WorkerKernelExecution implements KernelExecution {
   ) {
     this.#port = port;
     this.#registry = registry;
+    this.#calls = new HostCalls(port, registry);
     this.#strategy = options.strategy;
     const mode = options.mode ?? 'lowCpu';
     this.#hostSpinMicros = mode === 'spin' ? (options.hostSpinMicros ?? DEFAULT_HOST_SPIN_MICROS) : 0;
@@ -413,6 +417,10 @@ export class WorkerKernelExecution implements KernelExecution {
         // Counters the worker wrote before this output must be visible by the time it is delivered.
         this.#fold(link);
         folded = true;
+      }
+      if (frame[0] === CALL_MARKER) {
+        this.#calls.handle(link, frame);
+        continue;
       }
       let message: Message;
       try {

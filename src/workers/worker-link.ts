@@ -31,6 +31,12 @@ export class WorkerLink {
   readonly index: number;
   readonly channel: RingChannel;
   readonly telemetryRing: SpscByteRing;
+  /** Host → worker results of the kernel-to-kernel calls the worker made. */
+  readonly replyRing: SpscByteRing;
+  /** Calls the worker may cancel, by call id. */
+  readonly cancellers = new Map<number, AbortController>();
+  /** Topic subscriptions the worker made, by id: their unsubscribe functions. */
+  readonly subscriptions = new Map<number, () => void>();
   readonly ready: Promise<readonly string[]>;
   /** Resolves once the thread is done: with the crash, or undefined when its function returned. */
   readonly ended: Promise<WorkerCrashError | undefined>;
@@ -55,12 +61,14 @@ export class WorkerLink {
   #takenTotal = 0;
   #processedWord = 0;
   #processedTotal = 0;
+  /** Results waiting for room in the reply ring, oldest first. */
+  #replies: Uint8Array[] = [];
   /** The output drain in progress, if any (one at a time keeps outputs in order). */
   draining: Promise<void> | undefined;
 
   constructor(
     index: number,
-    boot: Omit<WorkerBootData, 'channel' | 'telemetryRing' | 'workerIndex'>,
+    boot: Omit<WorkerBootData, 'channel' | 'telemetryRing' | 'replyRing' | 'workerIndex'>,
     ringBytes: number,
     start: WorkerStarter,
     resourceLimits: WorkerResourceLimits | undefined,
@@ -74,6 +82,7 @@ export class WorkerLink {
       controlWords: CONTROL_WORDS,
     });
     this.telemetryRing = SpscByteRing.allocate(TELEMETRY_RING_CAPACITY);
+    this.replyRing = SpscByteRing.allocate(ringBytes);
     this.ready = new Promise((resolve, reject) => {
       this.#resolveReady = resolve;
       this.#rejectReady = reject;
@@ -86,6 +95,7 @@ export class WorkerLink {
           ...boot,
           channel: this.channel.buffer,
           telemetryRing: this.telemetryRing.buffer,
+          replyRing: this.replyRing.buffer,
           workerIndex: index,
         },
         resourceLimits,
@@ -159,6 +169,30 @@ export class WorkerLink {
   /** Stops the thread now. */
   terminate(): Promise<void> {
     return this.#handle.terminate();
+  }
+
+  /** Sends a call's result to the worker, in order; dropped once the worker is done. */
+  reply(frame: Uint8Array): void {
+    if (this.#isDone) return;
+    const queue = this.#replies;
+    if (queue.length === 0 && this.replyRing.tryWrite(frame)) return;
+    queue.push(frame);
+    if (queue.length === 1) void this.#writeReplies();
+  }
+
+  async #writeReplies(): Promise<void> {
+    const ring = this.replyRing;
+    const queue = this.#replies;
+    const signal = this.#done.signal;
+    try {
+      while (queue.length !== 0) {
+        const frame = queue[0]!;
+        if (ring.tryWrite(frame)) queue.shift();
+        else await ring.waitWritableAsync(frame.length, { signal });
+      }
+    } catch {
+      queue.length = 0; // the worker is done
+    }
   }
 
   /** Records a message just written to the worker's ring. */

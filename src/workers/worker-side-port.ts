@@ -11,6 +11,7 @@ import type { KernelPort } from '../runtime/kernel-port.js';
 import type { KernelState } from '../runtime/kernel-state.js';
 import { KernelTelemetry } from '../telemetry/kernel-telemetry.js';
 import { FrameReader } from './frame-reader.js';
+import { WorkerCalls } from './worker-calls.js';
 import {
   PROCESSED_WORD,
   STATE_ACTIVE,
@@ -145,6 +146,7 @@ export class WorkerSidePort implements KernelPort {
   /** Whether a wait on the input ring's doorbell is pending. */
   #sleeping = false;
   #emitTail: Promise<void> = RESOLVED;
+  readonly #calls: WorkerCalls;
 
   constructor(boot: WorkerBootData, registry: MessageRegistry, onReportedError: (error: unknown) => void) {
     this.kernelId = boot.kernelId;
@@ -165,6 +167,14 @@ export class WorkerSidePort implements KernelPort {
     });
     this.input.beforeTake = () => this.#beforeTake();
     this.input.takeable = false;
+    this.#calls = new WorkerCalls(
+      boot.kernelId,
+      registry,
+      SpscByteRing.attach(boot.replyRing),
+      (frame) => this.#write(frame, undefined),
+      this.#stop.signal,
+      (error) => this.reportError(error),
+    );
   }
 
   /**
@@ -212,6 +222,27 @@ export class WorkerSidePort implements KernelPort {
     } catch (error) {
       return Promise.reject(error);
     }
+    return this.#write(bytes, options);
+  }
+
+  sendTo(kernelId: string, message: Message, options?: WaitOptions): Promise<void> {
+    return this.#calls.sendTo(kernelId, message, options);
+  }
+
+  request(kernelId: string, message: Message, options?: WaitOptions): Promise<Message> {
+    return this.#calls.request(kernelId, message, options);
+  }
+
+  publish(topic: string, message: Message, options?: { retain?: boolean }): Promise<number> {
+    return this.#calls.publish(topic, message, options);
+  }
+
+  subscribe(pattern: string): () => void {
+    return this.#calls.subscribe(pattern);
+  }
+
+  /** Writes a frame on the output ring; later writes queue behind one that waits for room. */
+  #write(bytes: Uint8Array, options: WaitOptions | undefined): Promise<void> {
     const ring = this.#channel.outgoing;
     if (this.#emitsWaiting === 0 && ring.tryWrite(bytes)) return RESOLVED;
     if (bytes.length > ring.maxFrameSize) {
