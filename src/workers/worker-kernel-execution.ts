@@ -438,23 +438,39 @@ export class WorkerKernelExecution implements KernelExecution {
     this.#fold(link);
   }
 
-  /** Adds the worker's processed count and timings to the kernel's telemetry. */
+  /**
+   * Adds the worker's processed count and timings to the kernel's telemetry, and tells
+   * `runtime.inspect` how many messages the worker finished since the last fold.
+   */
   #fold(link: WorkerLink): void {
     link.trim();
+    const port = this.#port;
     const processed = link.processedNow();
-    const telemetry = this.#port.telemetry;
-    if (processed !== link.folded) {
-      telemetry.processed += processed - link.folded;
+    const count = processed - link.folded;
+    const telemetry = port.telemetry;
+    if (count !== 0) {
+      telemetry.processed += count;
       link.folded = processed;
     }
-    if (!this.#port.timing) return;
-    const ring = link.telemetryRing;
-    const target = this.#telemetryTarget;
-    const now = performance.now();
-    while (ring.tryRead(target) === TELEMETRY_RECORD_BYTES) {
-      const count = this.#telemetryCount[0]!;
-      telemetry.latency.record(this.#telemetryNs[0]!, count);
-      telemetry.throughput.record(count, now);
+    let elapsedMs: number | undefined;
+    if (port.timing) {
+      const ring = link.telemetryRing;
+      const target = this.#telemetryTarget;
+      const now = performance.now();
+      let totalNs = 0;
+      let timed = 0;
+      while (ring.tryRead(target) === TELEMETRY_RECORD_BYTES) {
+        const recorded = this.#telemetryCount[0]!;
+        const ns = this.#telemetryNs[0]!;
+        telemetry.latency.record(ns, recorded);
+        telemetry.throughput.record(recorded, now);
+        totalNs += ns * recorded;
+        timed += recorded;
+      }
+      if (timed !== 0) elapsedMs = totalNs / 1e6;
+    }
+    if (count !== 0 && port.inspector?.watchingMessages === true) {
+      port.inspector.processed(port.kernelId, count, elapsedMs);
     }
   }
 }

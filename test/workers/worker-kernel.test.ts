@@ -8,6 +8,7 @@ import {
   RingKernelRuntime,
   ringKernel,
   type KernelContext,
+  type InspectionEvent,
   type RuntimeEventMap,
   type RuntimeEventName,
 } from '../../src/runtime/index.js';
@@ -98,6 +99,28 @@ describe('workerKernel: running in a thread', () => {
     assert.equal(telemetry.messagesReceived, 201);
     assert.equal(telemetry.messagesSent, 1);
     assert.equal(runtime.getState(id), 'active');
+  });
+
+  test('runtime.inspect hears the messages a worker finished, with their processing time', async () => {
+    await using runtime = new RingKernelRuntime();
+    const events: Extract<InspectionEvent, { type: 'processed' }>[] = [];
+    runtime.inspect(
+      (event) => {
+        if (event.type === 'processed') events.push(event);
+      },
+      { types: ['processed'] },
+    );
+    const id = await launchActive(runtime, 'sink', workerKernel(fixture('sink-kernel')));
+    await runtime.sendBatch(
+      id,
+      Array.from({ length: 100 }, (_, seq) => Probe.create({ seq })),
+    );
+    await runtime.request(id, Probe.create({ seq: -1 }), { timeout: PATIENCE_MS });
+    // The worker finished the first 100 before it took the request, so they were folded before the reply.
+    const finished = events.reduce((sum, event) => sum + event.count, 0);
+    assert.ok(finished >= 100, `processed events count ${finished}`);
+    assert.ok(events.every((event) => event.kernelId === id && event.count > 0));
+    assert.ok(events.some((event) => event.elapsedMs !== undefined && event.elapsedMs >= 0));
   });
 
   test('message types come from the module when the messages option is left out', async () => {
