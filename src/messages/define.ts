@@ -4,7 +4,7 @@ import { MessageDecodeError, MessageDefinitionError, MessageValidationError } fr
 import type { AnyField, Field, FieldPresence, NestedDefinition } from './fields.js';
 import type { Message } from './types.js';
 import { isUuid, randomMessageId } from './uuid.js';
-import { MESSAGE_DEFINITION, type WireDefinition } from './wire.js';
+import { MESSAGE_DEFINITION, definitionOf, type WireDefinition } from './wire.js';
 
 /** A message schema: field name → field built with {@link field}. */
 export type FieldMap = Readonly<Record<string, AnyField>>;
@@ -277,7 +277,9 @@ export function defineMessage<const Name extends string, const F extends FieldMa
     create: (init) => construct(init, name, '', undefined, DEFAULT_PRIORITY),
     reply: (request, init) => {
       const requestId = (request as Partial<Message> | null)?.messageId;
-      if (!isUuid(requestId))
+      // A frozen message of a definition had its id checked when it was made: skip the re-check.
+      const trusted = definitionOf(request) !== undefined && Object.isFrozen(request);
+      if (!trusted && !isUuid(requestId))
         throw new MessageValidationError(
           name,
           'correlationId',
