@@ -243,6 +243,8 @@ export class KernelLife implements KernelPort {
   /** Replaced or force-stopped: whatever it still sends is refused. */
   ended = false;
   execution: KernelExecution | undefined;
+  /** Settles when `definition.start` has (a worker's ready handshake, for example). */
+  starting: Promise<unknown> | undefined;
 
   constructor(record: KernelRecord) {
     this.#record = record;

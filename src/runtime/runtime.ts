@@ -648,7 +648,9 @@ export class RingKernelRuntime implements AsyncDisposable {
   async #startLife(record: KernelRecord): Promise<void> {
     const life = new KernelLife(record);
     record.life = life;
-    life.execution = await record.definition.start(life);
+    const starting = Promise.resolve(record.definition.start(life));
+    life.starting = starting;
+    life.execution = await starting;
     life.execution.stateChanged?.(record.state);
     life.execution.finished.then(
       () => this.#onLifeEnded(record, life, undefined, false),
@@ -658,6 +660,11 @@ export class RingKernelRuntime implements AsyncDisposable {
 
   async #terminate(record: KernelRecord, timeout: number): Promise<TerminationReport> {
     const kernelId = record.kernelId;
+    // Terminated while still starting (e.g. a worker's handshake): let the start finish, so the
+    // execution exists and is stopped like any other instead of running on unseen.
+    if (record.life !== undefined && record.life.execution === undefined) {
+      await record.life.starting?.catch(() => undefined);
+    }
     const previousState = record.state;
     const life = record.life;
     if (previousState !== 'failed' && previousState !== 'terminated') {
