@@ -5,6 +5,7 @@ import { RING_EMPTY } from '../ring/spsc-byte-ring.js';
 import type { KernelExecution, KernelPort } from '../runtime/kernel-port.js';
 import type { KernelState } from '../runtime/kernel-state.js';
 import { CALL_MARKER } from './call-envelope.js';
+import { FrameCodec } from './frame-codec.js';
 import { FrameReader } from './frame-reader.js';
 import { HostCalls } from './host-calls.js';
 import { WorkerLoadError, type WorkerCrashError } from './errors.js';
@@ -89,6 +90,7 @@ export class WorkerKernelExecution implements KernelExecution {
   readonly #stop = new AbortController();
   readonly #frameReader = new FrameReader();
   readonly #calls: HostCalls;
+  readonly #codec: FrameCodec;
   readonly #telemetryTarget = new Uint8Array(TELEMETRY_RECORD_BYTES);
   readonly #telemetryNs = new Float64Array(this.#telemetryTarget.buffer, 0, 1);
   readonly #telemetryCount = new Int32Array(this.#telemetryTarget.buffer, 8, 1);
@@ -112,6 +114,7 @@ export class WorkerKernelExecution implements KernelExecution {
     this.#port = port;
     this.#registry = registry;
     this.#calls = new HostCalls(port, registry);
+    this.#codec = new FrameCodec(registry);
     this.#strategy = options.strategy;
     const mode = options.mode ?? 'lowCpu';
     this.#hostSpinMicros = mode === 'spin' ? (options.hostSpinMicros ?? DEFAULT_HOST_SPIN_MICROS) : 0;
@@ -316,7 +319,7 @@ export class WorkerKernelExecution implements KernelExecution {
     const link = this.#choose();
     let bytes: Uint8Array;
     try {
-      bytes = this.#registry.encode(message);
+      bytes = this.#codec.encode(message);
     } catch (error) {
       this.#port.reportError(error);
       return true;
@@ -330,7 +333,8 @@ export class WorkerKernelExecution implements KernelExecution {
       this.#port.reportError(new FrameTooLargeError(bytes.length, ring.maxFrameSize));
       return true;
     }
-    this.#held = { message, bytes, link };
+    // The codec reuses its buffer: keep a copy while the message waits.
+    this.#held = { message, bytes: bytes.slice(), link };
     return false;
   }
 
@@ -406,7 +410,7 @@ export class WorkerKernelExecution implements KernelExecution {
 
   async #drainFrames(link: WorkerLink): Promise<void> {
     const ring = link.channel.incoming;
-    const registry = this.#registry;
+    const codec = this.#codec;
     const port = this.#port;
     let folded = false;
     const reader = this.#frameReader;
@@ -424,7 +428,7 @@ export class WorkerKernelExecution implements KernelExecution {
       }
       let message: Message;
       try {
-        message = registry.decode(frame);
+        message = codec.decode(frame);
       } catch (error) {
         port.reportError(error);
         continue;

@@ -10,6 +10,7 @@ import { KernelTerminatedError, KernelTerminatingError } from '../runtime/errors
 import type { KernelPort } from '../runtime/kernel-port.js';
 import type { KernelState } from '../runtime/kernel-state.js';
 import { KernelTelemetry } from '../telemetry/kernel-telemetry.js';
+import { FrameCodec } from './frame-codec.js';
 import { FrameReader } from './frame-reader.js';
 import { WorkerCalls } from './worker-calls.js';
 import {
@@ -130,7 +131,7 @@ export class WorkerSidePort implements KernelPort {
   readonly telemetry: SharedTelemetry;
   readonly timing: boolean;
   readonly #channel: RingChannel;
-  readonly #registry: MessageRegistry;
+  readonly #codec: FrameCodec;
   readonly #words: Int32Array;
   readonly #abort = new AbortController();
   readonly #frameReader = new FrameReader();
@@ -151,7 +152,7 @@ export class WorkerSidePort implements KernelPort {
   constructor(boot: WorkerBootData, registry: MessageRegistry, onReportedError: (error: unknown) => void) {
     this.kernelId = boot.kernelId;
     this.timing = boot.timing;
-    this.#registry = registry;
+    this.#codec = new FrameCodec(registry);
     this.#onReportedError = onReportedError;
     this.#spinMicros = boot.mode === 'spin' ? boot.spinMicros : 0;
     this.#channel = RingChannel.attach(boot.channel, 'worker');
@@ -218,7 +219,7 @@ export class WorkerSidePort implements KernelPort {
   emit(message: Message, options?: WaitOptions): Promise<void> {
     let bytes: Uint8Array;
     try {
-      bytes = this.#registry.encode(message);
+      bytes = this.#codec.encode(message);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -248,9 +249,11 @@ export class WorkerSidePort implements KernelPort {
     if (bytes.length > ring.maxFrameSize) {
       return Promise.reject(new FrameTooLargeError(bytes.length, ring.maxFrameSize));
     }
-    // Later sends queue behind one that waits for room, so outputs keep their order.
+    // Later sends queue behind one that waits for room, so outputs keep their order. The codec
+    // reuses its buffer: the frame waits as a copy.
     this.#emitsWaiting++;
-    const written = this.#emitTail.then(() => this.#writeWhenRoom(bytes, options));
+    const waiting = bytes.slice();
+    const written = this.#emitTail.then(() => this.#writeWhenRoom(waiting, options));
     this.#emitTail = written.then(
       () => {
         this.#emitsWaiting--;
@@ -419,7 +422,7 @@ export class WorkerSidePort implements KernelPort {
   #moveFrames(): number {
     const ring = this.#channel.incoming;
     const input = this.input;
-    const registry = this.#registry;
+    const codec = this.#codec;
     const reader = this.#frameReader;
     let moved = 0;
     const takeable = input.takeable;
@@ -430,7 +433,7 @@ export class WorkerSidePort implements KernelPort {
         if (frame === undefined) break;
         let message: Message;
         try {
-          message = registry.decode(frame);
+          message = codec.decode(frame);
         } catch (error) {
           // Both threads use the same types, so this is a bug: say so, and keep serving the rest.
           // It counts as taken and finished, so the host's count of what the kernel took stays exact.
