@@ -1,7 +1,7 @@
 import { InvalidArgumentError, describeValue } from '../errors.js';
 import type { Message } from '../messages/types.js';
 import { checkPriority } from '../queues/backpressure.js';
-import { deadlineOf, type WaitOptions } from '../queues/wait-options.js';
+import { boundedWait, type WaitOptions } from '../queues/wait-options.js';
 // The mailbox's own settled promise: `offer(...) === RESOLVED` must compare against that very object.
 import { RESOLVED } from '../queues/mailbox.js';
 import { LatencyHistogram } from '../telemetry/latency-histogram.js';
@@ -351,48 +351,19 @@ export class RingKernelRuntime implements AsyncDisposable {
         new InvalidArgumentError(`a request with messageId ${id} is already pending on '${kernelId}'`),
       );
     }
-    const signal = options?.signal;
-    if (signal?.aborted === true) return Promise.reject(signal.reason as Error);
-    let deadline: number;
-    try {
-      deadline = deadlineOf(options?.timeout);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return new Promise<Reply>((resolve, reject) => {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      let onAbort: (() => void) | undefined;
-      const done = () => {
-        if (timer !== undefined) clearTimeout(timer);
-        if (onAbort !== undefined) signal!.removeEventListener('abort', onAbort);
-      };
-      const fail = (error: unknown) => {
-        if (record.pending.get(id) === entry) record.pending.delete(id);
-        done();
-        reject(error);
-      };
+    return boundedWait<Reply>(options, 'request', kernelId, (handle) => {
       const entry: PendingRequest = {
-        resolve: (reply) => {
-          done();
-          resolve(reply as Reply);
-        },
-        reject: fail,
+        resolve: (reply) => handle.resolve(reply as Reply),
+        reject: handle.reject,
       };
       record.pending.set(id, entry);
-      if (deadline !== Infinity) {
-        timer = setTimeout(
-          () => fail(new TimeoutError('request', options!.timeout!, kernelId)),
-          deadline - performance.now(),
-        );
-      }
-      if (signal !== undefined) {
-        onAbort = () => fail(signal.reason);
-        signal.addEventListener('abort', onAbort, { once: true });
-      }
       if (send !== undefined) {
         const sent = send();
-        if (sent !== RESOLVED) sent.catch(fail);
+        if (sent !== RESOLVED) sent.catch(handle.reject);
       }
+      return () => {
+        if (record.pending.get(id) === entry) record.pending.delete(id);
+      };
     });
   }
 
