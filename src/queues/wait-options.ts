@@ -22,9 +22,9 @@ export function deadlineOf(timeout: number | undefined): number {
 /** What {@link boundedWait} hands the code that registers a waiter. */
 export interface WaitHandle<T> {
   /** Ends the wait with `value` (cleans up the timer and signal listener). */
-  resolve(value: T): void;
+  readonly resolve: (value: T) => void;
   /** Ends the wait with `error`. */
-  reject(error: unknown): void;
+  readonly reject: (error: unknown) => void;
 }
 
 /**
@@ -53,7 +53,7 @@ export function boundedWait<T>(
   try {
     deadline = deadlineOf(options?.timeout);
   } catch (error) {
-    return Promise.reject(error as Error);
+    return Promise.reject(error);
   }
   return new Promise<T>((resolve, reject) => {
     let timer: ReturnType<typeof setTimeout> | undefined;

@@ -1,4 +1,3 @@
-import { TimeoutError } from '../errors.js';
 import type { Message } from '../messages/types.js';
 import { Mailbox } from '../queues/mailbox.js';
 import { boundedWait, type WaitOptions } from '../queues/wait-options.js';
