@@ -19,25 +19,18 @@ export function deadlineOf(timeout: number | undefined): number {
   return performance.now() + timeout;
 }
 
-/** What {@link boundedWait} hands the code that registers a waiter. */
-export interface WaitHandle<T> {
-  /** Ends the wait with `value` (cleans up the timer and signal listener). */
-  readonly resolve: (value: T) => void;
-  /** Ends the wait with `error`. */
-  readonly reject: (error: unknown) => void;
-}
-
 /**
- * One promise bounded by `{ timeout, signal }`: `register` installs the waiter (and returns how to
- * remove it); the wait ends with the first of `handle.resolve`, `handle.reject`, the timeout
- * (`TimeoutError(operation, timeout, subject)`) or the signal (`signal.reason`). The timer and the
- * abort listener are always removed, so nothing is left behind.
+ * One promise bounded by `{ timeout, signal }`. `register(resolve, reject)` installs the waiter and
+ * returns how to remove it; that removal runs only when the timeout (`TimeoutError(operation,
+ * timeout, subject)`) or the signal (`signal.reason`) ends the wait first: a waiter settled through
+ * `resolve`/`reject` cleans up after itself. The timer and the abort listener are always removed,
+ * and without a timeout or signal nothing but the promise is allocated (this is on the request path).
  *
  * @example
  * ```ts
- * return boundedWait(options, 'waitActive', kernelId, (handle) => {
- *   waiters.push(handle);
- *   return () => waiters.splice(waiters.indexOf(handle), 1);
+ * return boundedWait(options, 'waitActive', kernelId, (resolve) => {
+ *   waiters.push(resolve);
+ *   return () => waiters.splice(waiters.indexOf(resolve), 1);
  * });
  * ```
  */
@@ -45,48 +38,48 @@ export function boundedWait<T>(
   options: WaitOptions | undefined,
   operation: string,
   subject: string,
-  register: (handle: WaitHandle<T>) => () => void,
+  register: (resolve: (value: T) => void, reject: (error: unknown) => void) => () => void,
 ): Promise<T> {
   const signal = options?.signal;
+  const timeout = options?.timeout;
+  if (signal === undefined && timeout === undefined) {
+    return new Promise<T>((resolve, reject) => void register(resolve, reject));
+  }
   if (signal?.aborted === true) return Promise.reject(signal.reason as Error);
   let deadline: number;
   try {
-    deadline = deadlineOf(options?.timeout);
+    deadline = deadlineOf(timeout);
   } catch (error) {
     return Promise.reject(error);
   }
   return new Promise<T>((resolve, reject) => {
     let timer: ReturnType<typeof setTimeout> | undefined;
-    let settled = false;
-    let unregister: (() => void) | undefined;
-    const finish = () => {
-      settled = true;
+    const detach = () => {
       if (timer !== undefined) clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
-      unregister?.();
     };
-    const handle: WaitHandle<T> = {
-      resolve: (value) => {
-        if (settled) return;
-        finish();
+    const unregister = register(
+      (value) => {
+        detach();
         resolve(value);
       },
-      reject: (error) => {
-        if (settled) return;
-        finish();
+      (error) => {
+        detach();
         reject(error);
       },
+    );
+    const end = (error: unknown) => {
+      detach();
+      unregister();
+      reject(error);
     };
-    const onAbort = () => handle.reject(signal!.reason);
+    const onAbort = () => end(signal!.reason);
     if (deadline !== Infinity) {
       timer = setTimeout(
-        () => handle.reject(new TimeoutError(operation, options!.timeout!, subject)),
+        () => end(new TimeoutError(operation, timeout!, subject)),
         deadline - performance.now(),
       );
     }
     signal?.addEventListener('abort', onAbort, { once: true });
-    const remove = register(handle);
-    if (settled) remove();
-    else unregister = remove;
   });
 }

@@ -188,8 +188,8 @@ export class KernelRecord {
   waitActive(options?: WaitOptions): Promise<void> {
     const state = this.#state;
     if (state !== 'launched' && state !== 'deactivated') return RESOLVED;
-    return boundedWait<void>(options, 'waitActive', this.kernelId, (handle) => {
-      const wake = () => handle.resolve();
+    return boundedWait<void>(options, 'waitActive', this.kernelId, (resolve) => {
+      const wake = () => resolve();
       this.#activeWaiters.push(wake);
       return () => {
         const index = this.#activeWaiters.indexOf(wake);

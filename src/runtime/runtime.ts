@@ -351,19 +351,22 @@ export class RingKernelRuntime implements AsyncDisposable {
         new InvalidArgumentError(`a request with messageId ${id} is already pending on '${kernelId}'`),
       );
     }
-    return boundedWait<Reply>(options, 'request', kernelId, (handle) => {
-      const entry: PendingRequest = {
-        resolve: (reply) => handle.resolve(reply as Reply),
-        reject: handle.reject,
+    return boundedWait<Reply>(options, 'request', kernelId, (resolve, reject) => {
+      const remove = () => {
+        if (record.pending.get(id) === entry) record.pending.delete(id);
       };
+      const entry: PendingRequest = { resolve: resolve, reject };
       record.pending.set(id, entry);
       if (send !== undefined) {
         const sent = send();
-        if (sent !== RESOLVED) sent.catch(handle.reject);
+        if (sent !== RESOLVED) {
+          sent.catch((error: unknown) => {
+            remove();
+            reject(error);
+          });
+        }
       }
-      return () => {
-        if (record.pending.get(id) === entry) record.pending.delete(id);
-      };
+      return remove;
     });
   }
 
