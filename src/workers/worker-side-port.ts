@@ -417,7 +417,8 @@ export class WorkerSidePort implements KernelPort {
 
   /**
    * Decodes every available frame into the mailbox. Takers are held back meanwhile so that a
-   * `receiveBatch` waiting for input gets the whole burst, as it would from a full queue.
+   * `receiveBatch` waiting for input gets the whole burst, as it would from a full queue. The
+   * ring gets the burst's space back at once (one wake-up for a host waiting for room).
    */
   #moveFrames(): number {
     const ring = this.#channel.incoming;
@@ -429,7 +430,7 @@ export class WorkerSidePort implements KernelPort {
     if (takeable) input.takeable = false;
     try {
       for (;;) {
-        const frame = reader.next(ring);
+        const frame = reader.take(ring);
         if (frame === undefined) break;
         let message: Message;
         try {
@@ -449,6 +450,7 @@ export class WorkerSidePort implements KernelPort {
         }
       }
     } finally {
+      ring.releaseRead();
       if (takeable) input.takeable = this.#stateCode === STATE_ACTIVE;
     }
     return moved;
