@@ -1,7 +1,6 @@
 import { InvalidArgumentError, describeValue } from '../errors.js';
 import { defineMessage, type MessageOf } from '../messages/define.js';
 import { field } from '../messages/fields.js';
-import { definitionOf } from '../messages/wire.js';
 import type { Message } from '../messages/types.js';
 import type { BackpressureStrategy } from '../queues/backpressure.js';
 import type { WaitOptions } from '../queues/wait-options.js';
@@ -64,12 +63,12 @@ function carriedId(input: Message, first: boolean): string {
 /** `output` with `correlationId` set to `carry` (re-created when it differs; messages are frozen). */
 function withCorrelation(output: Message, carry: string): Message {
   if (output.correlationId === carry) return output;
-  const definition = definitionOf(output);
-  if (definition === undefined) return Object.freeze({ ...output, correlationId: carry });
-  // The wire form is [tag slot, messageId, priority, correlationId, ...fields].
-  const wire = definition.toWire(output);
-  wire[3] = carry;
-  return definition.fromWire(wire, 1, definition.name, '');
+  // The output was validated when it was made: copy it as it is (same prototype, so it is still
+  // an instance of its definition) with the pipeline's correlation, and freeze it again.
+  const copy = Object.create(Object.getPrototypeOf(output) as object) as Record<string, unknown>;
+  Object.assign(copy, output);
+  copy.correlationId = carry;
+  return Object.freeze(copy) as unknown as Message;
 }
 
 function errorResult(stage: string, error: unknown, carry: string, priority: number): StageResult {

@@ -33,6 +33,11 @@ test('a linear pipeline keeps correlation end to end and reports per-stage telem
     )
     .start();
   const values = [10, 25, 50, 75, 90, 100, 0, -10, 150];
+  const first = Reading.create({ value: 10 });
+  const direct = await pipeline.request(first, { timeout: 5000 });
+  assert.ok(Classified.is(direct), 'outputs stay instances of their definition');
+  assert.equal(direct.correlationId, first.messageId);
+  assert.ok(Object.isFrozen(direct));
   const replies = await Promise.all(
     values.map((value) =>
       pipeline.request<ReturnType<typeof Classified.create>>(Reading.create({ value }), { timeout: 5000 }),
