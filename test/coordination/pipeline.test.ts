@@ -50,7 +50,7 @@ test('a linear pipeline keeps correlation end to end and reports per-stage telem
   const telemetry = pipeline.telemetry();
   assert.deepEqual(Object.keys(telemetry), ['normalize', 'score', 'classify']);
   for (const [stage, [snapshot]] of Object.entries(telemetry))
-    assert.equal(snapshot!.messagesProcessed, 9, stage);
+    assert.equal(snapshot!.messagesProcessed, 10, stage);
 });
 
 test('a failing stage yields a StageResult naming the stage, with the correlation, not a lost message', async () => {
