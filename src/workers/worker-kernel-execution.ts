@@ -294,8 +294,10 @@ export class WorkerKernelExecution implements KernelExecution {
     for (;;) {
       let message = input.takeNow();
       // Senders looping on `await send()` add one message per microtask turn: a few turns gather
-      // them into this burst, so one publish (and at most one wake-up) carries many.
-      for (let turn = 0; message === undefined && staged !== 0 && turn < GATHER_TURNS; turn++) {
+      // them into this burst, so one publish (and at most one wake-up) carries many. Only while
+      // the workers have earlier messages to chew on: a lone request to an idle worker goes at once.
+      const gatherTurns = message === undefined && staged !== 0 && this.#busy(staged) ? GATHER_TURNS : 0;
+      for (let turn = 0; message === undefined && turn < gatherTurns; turn++) {
         await RESOLVED;
         message = input.takeNow();
       }
@@ -322,6 +324,13 @@ export class WorkerKernelExecution implements KernelExecution {
       staged = 0;
       if (!(await this.#stageHeld())) return;
     }
+  }
+
+  /** Whether the workers have unfinished messages besides the `staged` ones not yet published. */
+  #busy(staged: number): boolean {
+    let unfinished = -staged;
+    for (const link of this.#links) unfinished += link.written - link.processedNow();
+    return unfinished > 0;
   }
 
   /** Encodes `message` into a worker's ring; false when the ring is full (it is then held). */
@@ -374,7 +383,7 @@ export class WorkerKernelExecution implements KernelExecution {
   /** Spin mode: after sending, poll for a reply a little while, to skip a wake-up through the event loop. */
   #pollOutputs(): void {
     const links = this.#links;
-    for (const link of links) if (link.draining !== undefined) return;
+    for (const link of links) if (link.isDraining) return;
     const deadline = performance.now() + this.#hostSpinMicros / 1000;
     for (let polls = 1; ; polls++) {
       for (const link of links) {
@@ -412,9 +421,11 @@ export class WorkerKernelExecution implements KernelExecution {
 
   /** Hands every output frame of `link` to the runtime; one drain per link at a time keeps the order. */
   #drain(link: WorkerLink): Promise<void> {
-    link.draining ??= this.#drainFrames(link).finally(() => {
-      link.draining = undefined;
-    });
+    if (link.isDraining) return link.draining;
+    // The flag drops as the drain ends, in the same turn: a reply polled right after is drained
+    // at once, not after the promise's settlement has gone round the microtask queue.
+    link.isDraining = true;
+    link.draining = this.#drainFrames(link);
     return link.draining;
   }
 
@@ -424,32 +435,36 @@ export class WorkerKernelExecution implements KernelExecution {
     const port = this.#port;
     let folded = false;
     const reader = this.#frameReader;
-    for (;;) {
-      const frame = reader.next(ring);
-      if (frame === undefined) break;
-      if (!folded) {
-        // Counters the worker wrote before this output must be visible by the time it is delivered.
-        this.#fold(link);
-        folded = true;
+    try {
+      for (;;) {
+        const frame = reader.next(ring);
+        if (frame === undefined) break;
+        if (!folded) {
+          // Counters the worker wrote before this output must be visible by the time it is delivered.
+          this.#fold(link);
+          folded = true;
+        }
+        if (frame[0] === CALL_MARKER) {
+          this.#calls.handle(link, frame);
+          continue;
+        }
+        let message: Message;
+        try {
+          message = codec.decode(frame);
+        } catch (error) {
+          port.reportError(error);
+          continue;
+        }
+        try {
+          await port.emit(message);
+        } catch {
+          // The kernel ended and its output is closed: what it still sent has nowhere to go.
+        }
       }
-      if (frame[0] === CALL_MARKER) {
-        this.#calls.handle(link, frame);
-        continue;
-      }
-      let message: Message;
-      try {
-        message = codec.decode(frame);
-      } catch (error) {
-        port.reportError(error);
-        continue;
-      }
-      try {
-        await port.emit(message);
-      } catch {
-        // The kernel ended and its output is closed: what it still sent has nowhere to go.
-      }
+      this.#fold(link);
+    } finally {
+      link.isDraining = false;
     }
-    this.#fold(link);
   }
 
   /**

@@ -64,7 +64,9 @@ export class WorkerLink {
   /** Results waiting for room in the reply ring, oldest first. */
   #replies: Uint8Array[] = [];
   /** The output drain in progress, if any (one at a time keeps outputs in order). */
-  draining: Promise<void> | undefined;
+  draining: Promise<void> = Promise.resolve();
+  /** True while that drain runs. */
+  isDraining = false;
 
   constructor(
     index: number,
