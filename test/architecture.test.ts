@@ -1,0 +1,45 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, existsSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const importPattern = /(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
+
+/** Every source file reachable from `entry` through static and literal dynamic imports. */
+function importClosure(entry: string): Map<string, string[]> {
+  const files = new Map<string, string[]>();
+  const visit = (file: string) => {
+    if (files.has(file)) return;
+    const specifiers = [...readFileSync(file, 'utf8').matchAll(importPattern)].map(
+      (match) => (match[1] ?? match[2])!,
+    );
+    files.set(file, specifiers);
+    for (const specifier of specifiers) {
+      if (!specifier.startsWith('.')) continue;
+      const target = join(dirname(file), specifier).replace(/\.js$/, '.ts');
+      if (existsSync(target)) visit(target);
+    }
+  };
+  visit(join(root, entry));
+  return files;
+}
+
+test('the main entry (ringkernel) reaches no node: module, so the core runs in a browser', () => {
+  const offenders = [...importClosure('src/index.ts')]
+    .filter(([, specifiers]) => specifiers.some((specifier) => specifier.startsWith('node:')))
+    .map(([file]) => relative(root, file));
+  assert.deepEqual(offenders, []);
+});
+
+test('the node entry (ringkernel/node) is where the Node adapters are reachable', () => {
+  const files = [...importClosure('src/node.ts').keys()].map((file) => relative(root, file));
+  for (const adapter of [
+    'src/workers/index.ts',
+    'src/persistence/file-state-store-node.ts',
+    'src/dashboard/index.ts',
+  ]) {
+    assert.ok(files.includes(adapter), adapter);
+  }
+});
