@@ -88,8 +88,14 @@ function defineWorkerKernel<In extends Message, Out extends Message>(
  * Defines a ring kernel that runs in its own worker thread. The module's default export is the
  * kernel function, with the same signature as for {@link ringKernel} (so one file can serve both);
  * the runtime's send, receive, request, lifecycle, backpressure and telemetry behave the same.
- * Messages cross as msgpack frames in SharedArrayBuffer rings; both threads need their types: the
- * module's `messages` export (or its exported definitions, or those of `messagesModule`).
+ * Messages cross as compact frames in SharedArrayBuffer rings (msgpack for values outside the compact
+ * set); both threads need their types: the module's `messages` export (or its exported definitions,
+ * or those of `messagesModule`). `ctx.sendTo`, `ctx.request`, `ctx.publish` and `ctx.subscribe` work
+ * inside the worker as on the event loop: the call crosses to the host, which runs it through the
+ * runtime (routing, backpressure, topics) and sends the result back; a `sendTo` resolves once the
+ * target accepted the message, and a timeout or abort withdraws the call on the host too. Errors the
+ * runtime raises arrive as their own classes (`KernelNotFoundError`, `TimeoutError`, ...), others as
+ * `RemoteError`.
  *
  * `launch` waits until the worker has loaded the module, and rejects with `WorkerLoadError` (the
  * original error, with its stack, as `cause`) when it could not. Works from `.ts` sources under tsx

@@ -25,7 +25,7 @@ export interface WorkerKernelOptions extends KernelOptions {
    * thread is busy for up to `hostSpinMicros` waiting for an answer.
    *
    * Measured `runtime.request` round trips (p50, 2-vCPU dev machine, `worker` bench suite): spin
-   * ≈ 6.7 µs, low CPU ≈ 21 µs (an event-loop kernel: ≈ 2–3 µs; a postMessage echo: ≈ 14 µs).
+   * ≈ 4.0 µs, low CPU ≈ 19 µs (an event-loop kernel: ≈ 1.6 µs; a postMessage echo: ≈ 50 µs).
    */
   readonly mode?: WorkerWaitMode | undefined;
   /** Spin mode: how long a kernel waiting for input polls before sleeping, in µs. Default 1000. */
