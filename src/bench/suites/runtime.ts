@@ -12,7 +12,9 @@ import type { BenchContext, BenchResult, BenchSuite } from '../types.js';
  * throughput = a sender awaiting `send()` for every message while a receiver awaits `receive()`
  * for every reply, concurrently. The echo kernel is the guide's template loop and answers with a
  * real message (`Echo.reply`, a fresh UUID each), so the figures include creating replies.
- * Requests are created before timing starts.
+ * Requests are created before timing starts. `runtime.throughput_forwarding` runs the same
+ * measurement with a kernel that hands each request back as its own reply: the runtime's cost
+ * without creating messages.
  */
 
 const Echo = defineMessage('BenchEcho', { value: field.f64() });
@@ -34,10 +36,21 @@ const echoKernel = ringKernel<Message & { value: number }, Message>({ kernelId: 
   }
 });
 
-async function withEcho<T>(work: (runtime: RingKernelRuntime) => Promise<T>): Promise<T> {
+/** The same loop handing the request itself back: what the runtime costs without creating a reply. */
+const forwardingKernel = ringKernel<Message & { value: number }, Message>(
+  { kernelId: 'echo' },
+  async (ctx) => {
+    for await (const request of ctx) await ctx.send(request);
+  },
+);
+
+async function withEcho<T>(
+  work: (runtime: RingKernelRuntime) => Promise<T>,
+  kernel = echoKernel,
+): Promise<T> {
   const runtime = new RingKernelRuntime();
   try {
-    await runtime.launch('echo', echoKernel);
+    await runtime.launch('echo', kernel);
     await runtime.activate('echo');
     return await work(runtime);
   } finally {
@@ -60,7 +73,7 @@ async function measureRoundTrips(roundTrips: number): Promise<{ p50: number; p99
   });
 }
 
-async function measureThroughput(messages: number): Promise<{ msgsPerSecond: number }> {
+async function measureThroughput(messages: number, kernel = echoKernel): Promise<{ msgsPerSecond: number }> {
   const requests = Array.from({ length: messages }, (_, value) => Echo.create({ value }));
   return withEcho(async (runtime) => {
     const start = performance.now();
@@ -76,7 +89,7 @@ async function measureThroughput(messages: number): Promise<{ msgsPerSecond: num
     const expected = (messages * (messages - 1)) / 2;
     if (checksum !== expected) throw new Error(`echo replies sum to ${checksum}, expected ${expected}`);
     return { msgsPerSecond: messages / (elapsedMs / 1000) };
-  });
+  }, kernel);
 }
 
 /** One offer plus one poll on a half-full mailbox with mixed priorities, in ns. */
@@ -107,16 +120,25 @@ export const runtimeSuite: BenchSuite = {
   async run(context: BenchContext): Promise<BenchResult[]> {
     const size = context.quick ? SIZES.quick : SIZES.full;
     const options = { warmupRuns: size.warmupRuns, runs: size.runs };
-    const total = 3 * (size.warmupRuns + size.runs);
+    const total = 4 * (size.warmupRuns + size.runs);
     let done = 0;
     const onRun = () => context.progress(++done / total);
     const rtt = await repeat(() => measureRoundTrips(size.roundTrips), { ...options, onRun });
     const throughput = await repeat(() => measureThroughput(size.messages), { ...options, onRun });
+    const forwarding = await repeat(() => measureThroughput(size.messages, forwardingKernel), {
+      ...options,
+      onRun,
+    });
     const mailbox = await repeat(() => measureMailbox(size.mailboxOps), { ...options, onRun });
     return [
       { name: 'runtime.rtt.p50_us', value: rtt.medians.p50, unit: 'us' },
       { name: 'runtime.rtt.p99_us', value: rtt.medians.p99, unit: 'us' },
       { name: 'runtime.throughput.msgs_per_s', value: throughput.medians.msgsPerSecond, unit: 'msgs/s' },
+      {
+        name: 'runtime.throughput_forwarding.msgs_per_s',
+        value: forwarding.medians.msgsPerSecond,
+        unit: 'msgs/s',
+      },
       { name: 'mailbox.offer_poll.ns', value: mailbox.medians.ns, unit: 'ns' },
     ];
   },
