@@ -56,7 +56,10 @@ export class CpuPageRankSolver implements PageRankSolver {
       });
     const started = performance.now();
     const { nodeCount, rowOffsets, sources } = graph;
-    const { damping, tolerance, maxIterations } = settings;
+    const { damping, maxIterations } = settings;
+    // Contributions are float32 (half the memory traffic of the edge gather): rank changes below
+    // their resolution are rounding noise, so the stopping tolerance never goes below it.
+    const tolerance = Math.max(settings.tolerance, 1e-7 / graph.nodeCount);
     const inverse = this.#inverseDegree;
     const rank = this.#rank;
     const teleport = (1 - damping) / nodeCount;
