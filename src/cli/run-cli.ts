@@ -13,8 +13,8 @@ export const usage = `Usage: ringkernel <command> [options]
 GPU-native actors for TypeScript: persistent ring kernels with priority mailboxes.
 
 Commands:
-  demo [--backend cpu|webgpu|auto] [--dashboard [port]]
-                              run a short demo of the runtime and print every kernel's telemetry
+  demo [--backend cpu|webgpu|auto] [--runtime-only] [--dashboard [port]]
+                              the flagship GPU ring kernels, then a short runtime demo with telemetry
   bench [names...] [--quick] [--json file]
                               run the benchmark suites (the same as npm run bench)
   devices [--json]            list the compute devices and whether they are usable
