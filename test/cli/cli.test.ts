@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { before, describe, it } from 'node:test';
-import { buildCli, builtMain, runBuilt, startBuilt } from './built-cli.js';
+import { buildCli, buildRoot, builtMain, runBuilt, startBuilt } from './built-cli.js';
 
 describe('ringkernel (built binary)', () => {
   before(buildCli, { timeout: 120_000 });
@@ -140,6 +140,49 @@ describe('ringkernel (built binary)', () => {
     }
     const result = await exited;
     assert.equal(result.code, 0, result.stderr);
+  });
+
+  it("serves the dashboard for a user's program given with --program", async () => {
+    const program = `${buildRoot}user-program.mjs`;
+    await writeFile(
+      program,
+      [
+        "import { ringKernel } from './dist/index.js';",
+        'export default async function (runtime, signal) {',
+        '  const reply = (m) => ({ messageId: crypto.randomUUID(), priority: 128, correlationId: m.messageId });',
+        "  await runtime.launch('user-echo', ringKernel({}, async (ctx) => { for await (const m of ctx) await ctx.send(reply(m)); }));",
+        "  await runtime.activate('user-echo');",
+        '  for (let n = 0; n < 5; n++) {',
+        "    await runtime.request('user-echo', { messageId: crypto.randomUUID(), priority: 128 });",
+        '  }',
+        "  signal.addEventListener('abort', () => undefined);",
+        '}',
+      ].join('\n'),
+    );
+    const { child, match, exited } = await startBuilt(
+      ['dashboard', '--program', program, '--port', '0'],
+      /dashboard: (http:\/\/127\.0\.0\.1:\d+\/)\n/,
+    );
+    try {
+      const url = match[1]!;
+      let processed = 0;
+      // The program runs beside the server: poll the snapshot until its five requests are in.
+      for (let attempt = 0; attempt < 200 && processed < 5; attempt++) {
+        const snapshot = (await (await fetch(new URL('api/snapshot', url))).json()) as {
+          kernels: { kernelId: string; messagesProcessed: number }[];
+        };
+        processed =
+          snapshot.kernels.find((kernel) => kernel.kernelId === 'user-echo')?.messagesProcessed ?? 0;
+        if (processed < 5) await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+      assert.equal(processed, 5);
+    } finally {
+      child.kill('SIGINT');
+    }
+    const result = await exited;
+    assert.equal(result.code, 0, result.stderr);
+    const bad = await runBuilt(['dashboard', '--program', `${buildRoot}package.json`, '--port', '0']);
+    assert.notEqual(bad.code, 0);
   });
 
   it('runs a bench suite with --quick and writes --json', async () => {
