@@ -65,8 +65,6 @@ export class KernelRecord {
   /** Set when the kernel failed: what it threw. */
   failure: unknown;
   termination: Promise<TerminationReport> | undefined;
-  /** A restart scheduled or in progress. */
-  restarting: Promise<void> | undefined;
   restartAttempts = 0;
 
   constructor(init: {

@@ -735,13 +735,9 @@ export class RingKernelRuntime implements AsyncDisposable {
         .filter((member): member is KernelRecord => member !== undefined && member.termination === undefined);
     }
     const backoff = group?.options.backoff ?? record.options.supervision?.backoff;
-    const restart = this.#restart(record, affected, error, backoff, groupName);
-    record.restarting = restart;
-    restart
-      .catch((startError: unknown) => this.#fail(record, startError))
-      .finally(() => {
-        if (record.restarting === restart) record.restarting = undefined;
-      });
+    this.#restart(record, affected, error, backoff, groupName).catch((startError: unknown) =>
+      this.#fail(record, startError),
+    );
   }
 
   async #restart(
