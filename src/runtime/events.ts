@@ -74,10 +74,6 @@ export class RuntimeEvents {
     if (index >= 0) list!.splice(index, 1);
   }
 
-  hasListeners(name: RuntimeEventName): boolean {
-    return (this.#listeners[name]?.length ?? 0) !== 0;
-  }
-
   emit<Name extends RuntimeEventName>(name: Name, event: RuntimeEventMap[Name]): void {
     const list = this.#listeners[name];
     if (list === undefined || list.length === 0) return;

@@ -413,6 +413,11 @@ export class RingKernelRuntime implements AsyncDisposable {
     return this.#topics.publish(topic, message, options, wait);
   }
 
+  /** Forgets the retained message of `topic` (of every topic when omitted). */
+  clearRetained(topic?: string): void {
+    this.#topics.clearRetained(topic);
+  }
+
   /**
    * Subscribes to a topic pattern (`*` one segment, `#` any number). Given a kernel id, matching
    * messages go to that kernel's input queue (its backpressure); otherwise a {@link Subscription}

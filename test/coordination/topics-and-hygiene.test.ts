@@ -55,6 +55,9 @@ test('publish reaches kernel subscribers and standalone subscriptions; retained 
   assert.deepEqual([retained.topic, (retained.message as Job).n], ['config.mode', 42]);
   late.unsubscribe();
   await assert.rejects(late.receive({ timeout: 1000 }), { code: 'QUEUE_CLOSED' });
+  runtime.clearRetained('config.mode');
+  const later = runtime.subscribe('config.*');
+  assert.equal(later.size, 0, 'a cleared retained message greets nobody');
 });
 
 test('dedupWindow drops repeats of a recent messageId and counts them', async () => {
