@@ -2,7 +2,7 @@ import { TimeoutError } from '../errors.js';
 import type { MessageRegistry } from '../messages/registry.js';
 import type { Message } from '../messages/types.js';
 import { Mailbox } from '../queues/mailbox.js';
-import { deadlineOf, type WaitOptions } from '../queues/wait-options.js';
+import { boundedWait, deadlineOf, type WaitOptions } from '../queues/wait-options.js';
 import { FrameTooLargeError } from '../ring/errors.js';
 import { RingChannel } from '../ring/ring-channel.js';
 import { RING_EMPTY, SpscByteRing } from '../ring/spsc-byte-ring.js';
@@ -268,38 +268,13 @@ export class WorkerSidePort implements KernelPort {
   waitActive(options?: WaitOptions): Promise<void> {
     const state = this.state;
     if (state !== 'launched' && state !== 'deactivated') return RESOLVED;
-    const signal = options?.signal;
-    if (signal?.aborted === true) return Promise.reject(signal.reason as Error);
-    let deadline: number;
-    try {
-      deadline = deadlineOf(options?.timeout);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return new Promise<void>((resolve, reject) => {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const cleanup = () => {
-        if (timer !== undefined) clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
+    return boundedWait<void>(options, 'waitActive', this.kernelId, (resolve) => {
+      const wake = () => resolve();
+      this.#activeWaiters.push(wake);
+      return () => {
         const index = this.#activeWaiters.indexOf(wake);
         if (index >= 0) this.#activeWaiters.splice(index, 1);
       };
-      const wake = () => {
-        cleanup();
-        resolve();
-      };
-      const onAbort = () => {
-        cleanup();
-        reject(signal!.reason);
-      };
-      if (deadline !== Infinity) {
-        timer = setTimeout(() => {
-          cleanup();
-          reject(new TimeoutError('waitActive', options!.timeout!, this.kernelId));
-        }, deadline - performance.now());
-      }
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.#activeWaiters.push(wake);
     });
   }
 
