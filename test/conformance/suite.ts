@@ -28,9 +28,9 @@ import {
   type KernelOptions,
   type KernelState,
   type RuntimeEventMap,
-  type RuntimeEventName,
 } from '../../src/runtime/index.js';
 import { Outcome, Work } from './messages.js';
+import { nextEvent } from '../runtime/helpers.js';
 
 /** The kernel modules in `./kernels/`, by file name. */
 export const conformanceKernelNames = [
@@ -66,21 +66,6 @@ const PATIENCE_MS = 10_000;
 function asOutcome(message: Message): Outcome {
   assert.ok(Outcome.is(message), `expected a ConformanceOutcome, got ${JSON.stringify(message)}`);
   return message;
-}
-
-/** Resolves with the first event `name` that satisfies `accept`. */
-function nextEvent<Name extends RuntimeEventName>(
-  runtime: RingKernelRuntime,
-  name: Name,
-  accept: (event: RuntimeEventMap[Name]) => boolean = () => true,
-): Promise<RuntimeEventMap[Name]> {
-  return new Promise((resolve) => {
-    const off = runtime.on(name, (event) => {
-      if (!accept(event)) return;
-      off();
-      resolve(event);
-    });
-  });
 }
 
 function stateReached(runtime: RingKernelRuntime, kernelId: string, state: KernelState): Promise<unknown> {

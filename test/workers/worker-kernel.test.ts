@@ -9,8 +9,6 @@ import {
   ringKernel,
   type KernelContext,
   type InspectionEvent,
-  type RuntimeEventMap,
-  type RuntimeEventName,
 } from '../../src/runtime/index.js';
 import {
   RemoteError,
@@ -22,6 +20,7 @@ import {
   type WorkerKernelOptions,
 } from '../../src/workers/index.js';
 import { Probe, ProbeReply, probeMessages } from './fixtures/probe-messages.js';
+import { nextEvent } from '../runtime/helpers.js';
 
 const PATIENCE_MS = 10_000;
 const fixture = (name: string): URL => new URL(`./fixtures/${name}.ts`, import.meta.url);
@@ -31,20 +30,6 @@ const probe = (options: WorkerKernelOptions = {}) =>
 function asReply(message: Message): ProbeReply {
   assert.ok(ProbeReply.is(message), `expected a WorkerProbeReply, got ${JSON.stringify(message)}`);
   return message;
-}
-
-function nextEvent<Name extends RuntimeEventName>(
-  runtime: RingKernelRuntime,
-  name: Name,
-  accept: (event: RuntimeEventMap[Name]) => boolean = () => true,
-): Promise<RuntimeEventMap[Name]> {
-  return new Promise((resolve) => {
-    const off = runtime.on(name, (event) => {
-      if (!accept(event)) return;
-      off();
-      resolve(event);
-    });
-  });
 }
 
 async function launchActive(
