@@ -1,6 +1,7 @@
 import { TimeoutError } from '../errors.js';
 import type { BackpressureStrategy } from './backpressure.js';
 import { QueueFullError } from './errors.js';
+import { Fifo } from './fifo.js';
 import { PriorityBuckets } from './priority-buckets.js';
 import { deadlineOf, type WaitOptions } from './wait-options.js';
 
@@ -41,6 +42,69 @@ interface Waiter {
   mode: TakeMode;
   /** The caller's timeout in ms, for the TimeoutError message. */
   timeoutMs: number;
+  /** Left its queue early (abort, timeout): skipped when the queue reaches it. */
+  gone: boolean;
+}
+
+/**
+ * A FIFO of waiters with O(1) arrival, service and cancellation: a cancelled waiter is only marked
+ * and skipped when it reaches the head, so 200,000 blocked senders cost time linear in their number.
+ */
+class WaiterQueue {
+  /** Allocated with the first waiter: most queues never have one. */
+  #fifo: Fifo<Waiter> | undefined;
+  /** Waiters not cancelled. */
+  length = 0;
+
+  push(waiter: Waiter): void {
+    (this.#fifo ??= new Fifo<Waiter>()).push(waiter);
+    this.length++;
+  }
+
+  shift(): Waiter | undefined {
+    const fifo = this.#fifo;
+    if (fifo === undefined) return undefined;
+    for (;;) {
+      const waiter = fifo.shift();
+      if (waiter === undefined) return undefined;
+      if (!waiter.gone) {
+        this.length--;
+        return waiter;
+      }
+    }
+  }
+
+  /** Marks `waiter` as gone; it leaves the FIFO when it reaches the head. */
+  cancel(waiter: Waiter): void {
+    if (waiter.gone) return;
+    waiter.gone = true;
+    this.length--;
+  }
+
+  /** Removes and returns every live waiter, oldest first. */
+  takeAll(): Waiter[] {
+    if (this.#fifo === undefined) return [];
+    const all = this.#fifo.drain().filter((waiter) => !waiter.gone);
+    this.length = 0;
+    return all;
+  }
+
+  /** Live waiters, oldest first (a snapshot). */
+  list(): Waiter[] {
+    const fifo = this.#fifo;
+    const live: Waiter[] = [];
+    if (fifo === undefined) return live;
+    for (let index = 0; index < fifo.size; index++) {
+      const waiter = fifo.at(index);
+      if (!waiter.gone) live.push(waiter);
+    }
+    return live;
+  }
+
+  /** Drops cancelled waiters from storage (after a sweep cancelled many). */
+  compact(): void {
+    this.#fifo?.retain((waiter) => !waiter.gone);
+  }
 }
 
 const enum TakeMode {
@@ -83,8 +147,8 @@ export class Mailbox<T> {
   readonly #priorityOf: (item: T) => number;
   readonly #observer: MailboxObserver<T> | undefined;
   readonly #ttlMs: number;
-  readonly #takers: Waiter[] = [];
-  readonly #putters: Waiter[] = [];
+  readonly #takers = new WaiterQueue();
+  readonly #putters = new WaiterQueue();
   #takeable = true;
   /** Set once takers are refused for good (kernel terminating); items stay queued for the report. */
   #takerError: Error | undefined;
@@ -95,6 +159,9 @@ export class Mailbox<T> {
    * consumer of an input mailbox uses it to time processing without a promise hop.
    */
   onTaken: ((item: T) => void) | undefined = undefined;
+  /** Told (once per arming) that items are takeable: the push-style consumer of a handler kernel. */
+  #consumer: (() => void) | undefined = undefined;
+  #consumerArmed = false;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #timerDeadline = Infinity;
   /** Waiters with a finite deadline; the timer only keeps the process alive while there are some. */
@@ -135,7 +202,33 @@ export class Mailbox<T> {
   /** Opens or closes the taking end; queued items are kept either way. */
   set takeable(value: boolean) {
     this.#takeable = value;
-    if (value) this.#serveTakers();
+    if (value) {
+      this.#serveTakers();
+      if (this.#consumerArmed && !this.#buckets.isEmpty) this.#signalConsumer();
+    }
+  }
+
+  /**
+   * Installs a push-style consumer: instead of waiting in `take`, it is called (synchronously,
+   * from `offer` or from reopening the mailbox) when items become takeable while it is armed, and
+   * is disarmed by that call. It then takes with `takeNow` until empty and calls
+   * {@link armConsumer} to hear about the next item. One call per burst, not per item.
+   */
+  setConsumer(consumer: (() => void) | undefined): void {
+    this.#consumer = consumer;
+    this.#consumerArmed = false;
+  }
+
+  /** Asks to be called on the next takeable item; calls the consumer at once if one is takeable now. */
+  armConsumer(): void {
+    if (this.#consumer === undefined) return;
+    this.#consumerArmed = true;
+    if (this.#takeable && this.#takerError === undefined && !this.#buckets.isEmpty) this.#signalConsumer();
+  }
+
+  #signalConsumer(): void {
+    this.#consumerArmed = false;
+    this.#consumer!();
   }
 
   /**
@@ -158,6 +251,7 @@ export class Mailbox<T> {
         const victim = this.#buckets.pollLowest() as T;
         this.#buckets.offer(item, this.#priorityOf(item));
         this.#observer?.dropped?.(victim, 'dropOldest');
+        if (this.#consumerArmed && this.#takeable) this.#signalConsumer();
         return RESOLVED;
       }
       case 'reject': {
@@ -176,14 +270,16 @@ export class Mailbox<T> {
    */
   offerNow(item: T): boolean {
     if (this.#closedError !== undefined) return false;
-    if (this.#takeable && this.#takers.length !== 0) {
+    if (this.#takeable && this.#takers.length !== 0 && this.#takerError === undefined) {
       // A taker only waits while nothing is takeable, so handing over directly keeps the order.
       this.onTaken?.(item);
       this.#handTo(this.#takers.shift()!, item);
       return true;
     }
     if (this.#putters.length !== 0) return false; // blocked senders go first
-    return this.#buckets.offer(item, this.#priorityOf(item));
+    if (!this.#buckets.offer(item, this.#priorityOf(item))) return false;
+    if (this.#consumerArmed && this.#takeable) this.#signalConsumer();
+    return true;
   }
 
   /** Takes the next item, waiting while there is none (or the mailbox is not takeable). */
@@ -262,7 +358,7 @@ export class Mailbox<T> {
   /** Removes and returns every queued item (and the items of blocked senders), in service order. */
   drain(): T[] {
     const items = this.#buckets.drain();
-    for (const putter of this.#putters) items.push(putter.item as T);
+    for (const putter of this.#putters.list()) items.push(putter.item as T);
     return items;
   }
 
@@ -320,7 +416,7 @@ export class Mailbox<T> {
   }
 
   #wait(
-    queue: Waiter[],
+    queue: WaiterQueue,
     item: unknown,
     batch: number,
     options: WaitOptions | undefined,
@@ -346,10 +442,11 @@ export class Mailbox<T> {
         batch,
         mode,
         timeoutMs,
+        gone: false,
       };
       if (signal !== undefined) {
         waiter.onAbort = () => {
-          this.#remove(queue, waiter);
+          queue.cancel(waiter);
           this.#settle(waiter);
           reject(signal.reason);
         };
@@ -384,13 +481,8 @@ export class Mailbox<T> {
     }
   }
 
-  #remove(queue: Waiter[], waiter: Waiter): void {
-    const index = queue.indexOf(waiter);
-    if (index >= 0) queue.splice(index, 1);
-  }
-
-  #rejectAll(queue: Waiter[], error: Error): void {
-    for (const waiter of queue.splice(0)) {
+  #rejectAll(queue: WaiterQueue, error: Error): void {
+    for (const waiter of queue.takeAll()) {
       this.#settle(waiter);
       this.#fail(waiter, error);
     }
@@ -413,20 +505,21 @@ export class Mailbox<T> {
     const now = performance.now();
     let next = Infinity;
     for (const queue of [this.#takers, this.#putters]) {
-      for (let index = 0; index < queue.length;) {
-        const waiter = queue[index]!;
+      let expired = 0;
+      for (const waiter of queue.list()) {
         if (waiter.deadline <= now + 0.5) {
-          queue.splice(index, 1);
+          queue.cancel(waiter);
+          expired++;
           this.#settle(waiter);
           this.#fail(
             waiter,
             new TimeoutError(queue === this.#takers ? 'receive' : 'send', waiter.timeoutMs, this.name),
           );
-        } else {
+        } else if (waiter.deadline !== Infinity) {
           next = Math.min(next, waiter.deadline);
-          index++;
         }
       }
+      if (expired !== 0) queue.compact();
     }
     if (next !== Infinity) this.#armTimer(next);
   }
