@@ -239,29 +239,59 @@ export class Mailbox<T> {
     if (this.#closedError !== undefined) return Promise.reject(this.#closedError);
     if (this.offerNow(item)) return RESOLVED;
     switch (this.backpressure) {
-      case 'dropNewest':
-        this.#observer?.dropped?.(item, 'dropNewest');
-        return RESOLVED;
-      case 'dropOldest': {
-        // Counting the newcomer in: when it is below every queued level, it is the lowest level's oldest.
-        if (this.#priorityOf(item) < this.#buckets.peekLowestPriority()) {
-          this.#observer?.dropped?.(item, 'dropOldest');
-          return RESOLVED;
-        }
-        const victim = this.#buckets.pollLowest() as T;
-        this.#buckets.offer(item, this.#priorityOf(item));
-        this.#observer?.dropped?.(victim, 'dropOldest');
-        if (this.#consumerArmed && this.#takeable) this.#signalConsumer();
-        return RESOLVED;
-      }
-      case 'reject': {
-        const error = new QueueFullError(this.name, this.capacity);
-        this.#observer?.rejected?.(item, error);
-        return Promise.reject(error);
-      }
       case 'block':
         return this.#wait(this.#putters, item, 0, options) as Promise<void>;
+      case 'reject':
+        return Promise.reject(this.#rejectFull(item));
+      default:
+        this.#dropFor(item);
+        return RESOLVED;
     }
+  }
+
+  /**
+   * The synchronous {@link offer}: applies the backpressure strategy without waiting. Returns true
+   * where `offer` would settle at once (queued, handed to a taker, or dropped by a drop strategy and
+   * reported), false where `offer` would wait (`block` and full: nothing happened, the caller still
+   * holds `item`), and throws where `offer` would reject (`reject` and full: `QueueFullError`;
+   * closed: the closing error).
+   */
+  post(item: T): boolean {
+    if (this.#closedError !== undefined) throw this.#closedError;
+    if (this.offerNow(item)) return true;
+    switch (this.backpressure) {
+      case 'block':
+        return false;
+      case 'reject':
+        throw this.#rejectFull(item);
+      default:
+        this.#dropFor(item);
+        return true;
+    }
+  }
+
+  /** Full under `reject`: reports `item` as rejected and returns the error to raise. */
+  #rejectFull(item: T): QueueFullError {
+    const error = new QueueFullError(this.name, this.capacity);
+    this.#observer?.rejected?.(item, error);
+    return error;
+  }
+
+  /** Full under a drop strategy: drops `item` (`dropNewest`) or makes room by dropping the oldest. */
+  #dropFor(item: T): void {
+    if (this.backpressure === 'dropNewest') {
+      this.#observer?.dropped?.(item, 'dropNewest');
+      return;
+    }
+    // Counting the newcomer in: when it is below every queued level, it is the lowest level's oldest.
+    if (this.#priorityOf(item) < this.#buckets.peekLowestPriority()) {
+      this.#observer?.dropped?.(item, 'dropOldest');
+      return;
+    }
+    const victim = this.#buckets.pollLowest() as T;
+    this.#buckets.offer(item, this.#priorityOf(item));
+    this.#observer?.dropped?.(victim, 'dropOldest');
+    if (this.#consumerArmed && this.#takeable) this.#signalConsumer();
   }
 
   /**

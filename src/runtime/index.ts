@@ -1,6 +1,7 @@
 export { RingKernelRuntime, type RuntimeOptions, type TerminateOptions } from './runtime.js';
 export { ringKernel, type KernelFunction } from './ring-kernel.js';
-export type { KernelContext } from './kernel-context.js';
+export type { KernelContext, HandlerContext } from './kernel-context.js';
+export type { MessageHandlers, HandlerKernelContext, HandlerResult } from './handler-kernel.js';
 export type { KernelDefinition, KernelExecution, KernelOptions, KernelPort } from './kernel-port.js';
 export type { KernelState } from './kernel-state.js';
 export type { TerminationReport } from './termination-report.js';

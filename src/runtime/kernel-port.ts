@@ -22,16 +22,25 @@ export interface KernelPort<In extends Message = Message, Out extends Message = 
   /** Counters to update; timing is wanted only when `timing` is true. */
   readonly telemetry: KernelTelemetry;
   readonly timing: boolean;
+  /** Time one processing cycle in this many (1: every cycle); counts stay exact either way. */
+  readonly latencySampling: number;
   /** Told of finished messages while `runtime.inspect` listens (check `watchingMessages` first). */
   readonly inspector?: Inspector | undefined;
   /** Delivers an output message: to a waiting `request`, else into the output queue. */
   emit(message: Out, options?: WaitOptions): Promise<void>;
+  /**
+   * Delivers an output without waiting: true when delivered (or dropped by the output queue's drop
+   * strategy), false when a `block` queue on the way is full (those destinations did not get it).
+   */
+  post(message: Out): boolean;
   /** Resolves when the kernel is active or terminating. */
   waitActive(options?: WaitOptions): Promise<void>;
   /** Counts and reports an error the kernel handled. */
   reportError(error: unknown): void;
   /** Kernel-to-kernel send into another kernel's input queue (its backpressure applies). */
   sendTo?(kernelId: string, message: Message, options?: WaitOptions): Promise<void>;
+  /** Kernel-to-kernel send without waiting, with `runtime.post` semantics. */
+  postTo?(kernelId: string, message: Message): boolean;
   /** Kernel-to-kernel request: resolves with the other kernel's reply. */
   request?(kernelId: string, message: Message, options?: WaitOptions): Promise<Message>;
   /** Publishes on a topic; resolves with the number of subscribers reached. */
@@ -46,6 +55,8 @@ export interface KernelExecution {
   readonly finished: Promise<void>;
   /** Told of every lifecycle change (worker kernels forward it to their thread). */
   stateChanged?(state: KernelState): void;
+  /** Asked to finish (terminate or a group restart): the code should wind down and settle `finished`. */
+  stop?(): void;
   /** Stops the code after the terminate timeout expired. */
   forceStop?(): Promise<void> | void;
   /** The messages the code was processing: after a crash they go to the dead-letter queue. */

@@ -1,5 +1,5 @@
 import type { Message } from '../messages/types.js';
-import { Mailbox } from '../queues/mailbox.js';
+import { Mailbox, RESOLVED, type DropReason, type MailboxObserver } from '../queues/mailbox.js';
 import { boundedWait, type WaitOptions } from '../queues/wait-options.js';
 import { KernelTelemetry } from '../telemetry/kernel-telemetry.js';
 import type { DeadLetterReason } from './dead-letters.js';
@@ -13,7 +13,6 @@ import type { Route } from './routes.js';
 import { RestartIntensity } from './supervision.js';
 import type { TerminationReport } from './termination-report.js';
 
-const RESOLVED: Promise<void> = Promise.resolve();
 const priorityOf = (message: Message): number => message.priority;
 
 /** A `runtime.request` waiting for the output whose correlationId is its message's id. */
@@ -25,6 +24,8 @@ export interface PendingRequest {
 /** What a kernel's code may ask of the runtime beyond its own queues (kernel-to-kernel, topics). */
 export interface KernelRouter {
   deliver(to: string, message: Message, options: WaitOptions | undefined, from: string): Promise<void>;
+  /** `runtime.post` on behalf of kernel `from`. */
+  post(to: string, message: Message, from: string): boolean;
   request(to: string, message: Message, options: WaitOptions | undefined): Promise<Message>;
   publish(topic: string, message: Message, options: { retain?: boolean } | undefined): Promise<number>;
   subscribe(pattern: string, kernelId: string): () => void;
@@ -34,6 +35,35 @@ export interface KernelRouter {
 /** Defaults applied to {@link KernelOptions}. */
 export const defaultQueueSize = 4096;
 export const defaultTerminateTimeout = 5000;
+
+/** Reports what one of a kernel's queues did, into its telemetry and the runtime's events (one object per queue, no closures). */
+class QueueObserver implements MailboxObserver<Message> {
+  readonly #record: KernelRecord;
+  readonly #queue: 'input' | 'output';
+
+  constructor(record: KernelRecord, queue: 'input' | 'output') {
+    this.#record = record;
+    this.#queue = queue;
+  }
+
+  dropped(message: Message, reason: DropReason): void {
+    const record = this.#record;
+    record.telemetry.dropped++;
+    record.events.emit('dropped', { kernelId: record.kernelId, queue: this.#queue, message, reason });
+  }
+
+  rejected(message: Message, error: Error): void {
+    const record = this.#record;
+    record.telemetry.rejected++;
+    record.events.emit('rejected', { kernelId: record.kernelId, queue: this.#queue, message, error });
+  }
+
+  expired(message: Message): void {
+    const record = this.#record;
+    record.telemetry.expired++;
+    record.router.deadLetter(record.kernelId, message, 'expired');
+  }
+}
 
 /**
  * Everything the runtime holds for one launched kernel: its queues, state, telemetry, pending
@@ -48,19 +78,21 @@ export class KernelRecord {
   readonly output: Mailbox<Message>;
   readonly telemetry: KernelTelemetry;
   readonly timing: boolean;
+  readonly latencySampling: number;
   readonly inspector: Inspector | undefined;
   readonly router: KernelRouter;
-  readonly pending = new Map<string, PendingRequest>();
+  /** Requests waiting for their reply, by the request's messageId; allocated by the first request. */
+  pending: Map<string, PendingRequest> | undefined;
   readonly routes: Route[] = [];
   readonly dedup: RecentIds | undefined;
-  readonly intensity: RestartIntensity;
+  #intensity: RestartIntensity | undefined;
   readonly events: RuntimeEvents;
   /** Unsubscribe functions of the topics this kernel subscribed to. */
   readonly subscriptions: (() => void)[] = [];
   /** Names of the supervisor groups this kernel belongs to. */
   readonly groups: string[] = [];
   #state: KernelState = 'launched';
-  #activeWaiters: (() => void)[] = [];
+  #activeWaiters: (() => void)[] | undefined;
   life: KernelLife | undefined;
   /** Set when the kernel failed: what it threw. */
   failure: unknown;
@@ -72,9 +104,11 @@ export class KernelRecord {
     definition: KernelDefinition;
     events: RuntimeEvents;
     timing: boolean;
+    latencySampling: number;
     inspector: Inspector | undefined;
     router: KernelRouter;
     dedup: RecentIds | undefined;
+    launchedAt: number;
   }) {
     const { kernelId, definition, events, router } = init;
     this.kernelId = kernelId;
@@ -82,34 +116,19 @@ export class KernelRecord {
     this.options = definition.options;
     this.events = events;
     this.timing = init.timing;
+    this.latencySampling = init.latencySampling;
     this.inspector = init.inspector;
     this.router = router;
     this.dedup = init.dedup;
     const options = this.options;
-    this.intensity = new RestartIntensity(options.supervision?.maxRestarts, options.supervision?.withinMs);
-    this.telemetry = new KernelTelemetry();
-    const telemetry = this.telemetry;
+    this.telemetry = new KernelTelemetry(undefined, init.launchedAt);
     const queueSize = options.queueSize ?? defaultQueueSize;
-    const observe = (queue: 'input' | 'output') => ({
-      dropped: (message: Message, reason: 'dropOldest' | 'dropNewest') => {
-        telemetry.dropped++;
-        events.emit('dropped', { kernelId, queue, message, reason });
-      },
-      rejected: (message: Message, error: Error) => {
-        telemetry.rejected++;
-        events.emit('rejected', { kernelId, queue, message, error });
-      },
-      expired: (message: Message) => {
-        telemetry.expired++;
-        router.deadLetter(kernelId, message, 'expired');
-      },
-    });
     this.input = new Mailbox<Message>({
       name: `input queue of '${kernelId}'`,
       capacity: options.inputQueueSize ?? queueSize,
       backpressure: options.backpressure ?? 'block',
       priorityOf,
-      observer: observe('input'),
+      observer: new QueueObserver(this, 'input'),
       ttlMs: options.messageTtl,
     });
     this.output = new Mailbox<Message>({
@@ -117,13 +136,19 @@ export class KernelRecord {
       capacity: options.outputQueueSize ?? queueSize,
       backpressure: options.outputBackpressure ?? 'block',
       priorityOf,
-      observer: observe('output'),
+      observer: new QueueObserver(this, 'output'),
     });
     this.input.takeable = false;
   }
 
   get state(): KernelState {
     return this.#state;
+  }
+
+  /** Restarts within the supervision window; allocated when first needed. */
+  get intensity(): RestartIntensity {
+    const supervision = this.options.supervision;
+    return (this.#intensity ??= new RestartIntensity(supervision?.maxRestarts, supervision?.withinMs));
   }
 
   get terminateTimeout(): number {
@@ -143,44 +168,85 @@ export class KernelRecord {
 
   wakeActiveWaiters(): void {
     const waiters = this.#activeWaiters;
-    this.#activeWaiters = [];
+    if (waiters === undefined) return;
+    this.#activeWaiters = undefined;
     for (const wake of waiters) wake();
   }
 
   /** Delivers an output: to a waiting request, along the kernel's routes, or into its output queue. */
   emit(message: Message, options?: WaitOptions): Promise<void> {
-    const state = this.#state;
-    if (state === 'terminated' || state === 'failed') {
-      return Promise.reject(
-        state === 'failed'
-          ? new KernelFailedError(this.kernelId, this.failure)
-          : new KernelTerminatedError(this.kernelId),
-      );
-    }
-    this.telemetry.sent++;
-    if (this.pending.size !== 0) {
-      const correlationId = message.correlationId;
-      if (correlationId !== undefined) {
-        const request = this.pending.get(correlationId);
-        if (request !== undefined) {
-          this.pending.delete(correlationId);
-          if (this.inspector?.watchingMessages === true) this.inspector.sent(this.kernelId, message, true);
-          request.resolve(message);
-          return RESOLVED;
-        }
-      }
-    }
-    if (this.inspector?.watchingMessages === true) this.inspector.sent(this.kernelId, message, false);
+    const refusal = this.#refuseOutput();
+    if (refusal !== undefined) return Promise.reject(refusal);
+    if (this.#answersRequest(message)) return RESOLVED;
     if (this.routes.length !== 0) return this.#route(message, options);
     return this.output.offer(message, options);
   }
 
+  /** {@link emit} without waiting: false when a full `block` queue refused it (see `ctx.post`). */
+  post(message: Message): boolean {
+    const refusal = this.#refuseOutput();
+    if (refusal !== undefined) throw refusal;
+    if (this.#answersRequest(message)) return true;
+    const routes = this.routes;
+    if (routes.length === 0) return this.output.post(message);
+    let delivered = true;
+    let routed = false;
+    for (const route of routes) {
+      if (route.filter !== undefined && !route.filter(message)) continue;
+      routed = true;
+      if (!route.forwardNow(message, this.kernelId)) delivered = false;
+    }
+    return routed ? delivered : this.output.post(message);
+  }
+
+  #refuseOutput(): Error | undefined {
+    const state = this.#state;
+    if (state !== 'terminated' && state !== 'failed') return undefined;
+    return state === 'failed'
+      ? new KernelFailedError(this.kernelId, this.failure)
+      : new KernelTerminatedError(this.kernelId);
+  }
+
+  /** Counts an output and hands it to the request waiting for it, if there is one. */
+  #answersRequest(message: Message): boolean {
+    this.telemetry.sent++;
+    const pending = this.pending;
+    const inspector = this.inspector;
+    if (pending !== undefined && pending.size !== 0) {
+      const correlationId = message.correlationId;
+      if (correlationId !== undefined) {
+        const request = pending.get(correlationId);
+        if (request !== undefined) {
+          pending.delete(correlationId);
+          if (inspector?.watchingMessages === true) inspector.sent(this.kernelId, message, true);
+          request.resolve(message);
+          return true;
+        }
+      }
+    }
+    if (inspector?.watchingMessages === true) inspector.sent(this.kernelId, message, false);
+    return false;
+  }
+
+  /**
+   * Forwards along every route whose filter passes (all, when none has a filter); a message no route
+   * takes goes to the output queue. Settles at once (no allocation) when every target had room.
+   */
   #route(message: Message, options: WaitOptions | undefined): Promise<void> {
     const routes = this.routes;
-    if (routes.length === 1) return routes[0]!.forward(message, options, this.kernelId);
-    return Promise.all(routes.map((route) => route.forward(message, options, this.kernelId))).then(
-      () => undefined,
-    );
+    if (routes.length === 1 && routes[0]!.filter === undefined)
+      return routes[0]!.forward(message, options, this.kernelId);
+    let waits: Promise<void>[] | undefined;
+    let routed = false;
+    for (const route of routes) {
+      if (route.filter !== undefined && !route.filter(message)) continue;
+      routed = true;
+      const forwarded = route.forward(message, options, this.kernelId);
+      if (forwarded !== RESOLVED) (waits ??= []).push(forwarded);
+    }
+    if (!routed) return this.output.offer(message, options);
+    if (waits === undefined) return RESOLVED;
+    return waits.length === 1 ? waits[0]! : Promise.all(waits).then(() => undefined);
   }
 
   waitActive(options?: WaitOptions): Promise<void> {
@@ -188,10 +254,10 @@ export class KernelRecord {
     if (state !== 'launched' && state !== 'deactivated') return RESOLVED;
     return boundedWait<void>(options, 'waitActive', this.kernelId, (resolve) => {
       const wake = () => resolve();
-      this.#activeWaiters.push(wake);
+      (this.#activeWaiters ??= []).push(wake);
       return () => {
-        const index = this.#activeWaiters.indexOf(wake);
-        if (index >= 0) this.#activeWaiters.splice(index, 1);
+        const index = this.#activeWaiters?.indexOf(wake) ?? -1;
+        if (index >= 0) this.#activeWaiters!.splice(index, 1);
       };
     });
   }
@@ -209,7 +275,9 @@ export class KernelRecord {
  */
 export class KernelLife implements KernelPort {
   readonly #record: KernelRecord;
-  readonly #abort = new AbortController();
+  /** Created when the code first asks for its signal (an AbortController is the biggest part of an idle kernel). */
+  #abort: AbortController | undefined;
+  #stopReason: Error | undefined;
   /** Asked to stop (restart or terminate). */
   stopping = false;
   /** Replaced or force-stopped: whatever it still sends is refused. */
@@ -236,6 +304,10 @@ export class KernelLife implements KernelPort {
   }
 
   get signal(): AbortSignal {
+    if (this.#abort === undefined) {
+      this.#abort = new AbortController();
+      if (this.stopping) this.#abort.abort(this.#stopReason);
+    }
     return this.#abort.signal;
   }
 
@@ -247,6 +319,10 @@ export class KernelLife implements KernelPort {
     return this.#record.timing;
   }
 
+  get latencySampling(): number {
+    return this.#record.latencySampling;
+  }
+
   get inspector(): Inspector | undefined {
     return this.#record.inspector;
   }
@@ -254,6 +330,11 @@ export class KernelLife implements KernelPort {
   emit(message: Message, options?: WaitOptions): Promise<void> {
     if (this.ended) return Promise.reject(new KernelTerminatedError(this.kernelId));
     return this.#record.emit(message, options);
+  }
+
+  post(message: Message): boolean {
+    if (this.ended) throw new KernelTerminatedError(this.kernelId);
+    return this.#record.post(message);
   }
 
   waitActive(options?: WaitOptions): Promise<void> {
@@ -267,6 +348,11 @@ export class KernelLife implements KernelPort {
   sendTo(kernelId: string, message: Message, options?: WaitOptions): Promise<void> {
     if (this.ended) return Promise.reject(new KernelTerminatedError(this.kernelId));
     return this.#record.router.deliver(kernelId, message, options, this.kernelId);
+  }
+
+  postTo(kernelId: string, message: Message): boolean {
+    if (this.ended) throw new KernelTerminatedError(this.kernelId);
+    return this.#record.router.post(kernelId, message, this.kernelId);
   }
 
   request(kernelId: string, message: Message, options?: WaitOptions): Promise<Message> {
@@ -289,8 +375,10 @@ export class KernelLife implements KernelPort {
   stop(reason: Error = new KernelTerminatingError(this.kernelId)): void {
     if (this.stopping) return;
     this.stopping = true;
-    this.#abort.abort(reason);
+    this.#stopReason = reason;
+    this.#abort?.abort(reason);
     this.#record.input.interruptTakers(new KernelTerminatingError(this.kernelId));
     this.#record.wakeActiveWaiters();
+    this.execution?.stop?.();
   }
 }

@@ -1,79 +1,53 @@
 import type { Message } from '../messages/types.js';
-import { checkPriority } from '../queues/backpressure.js';
 import type { WaitOptions } from '../queues/wait-options.js';
 import { InvalidArgumentError, describeValue } from '../errors.js';
 import type { KernelContext } from './kernel-context.js';
 import type { KernelPort } from './kernel-port.js';
 import { KernelTerminatingError } from './errors.js';
-import type { KernelState } from './kernel-state.js';
+import { PortContext } from './port-context.js';
+import { ProcessingClock } from './processing-clock.js';
 
-function unsupported(operation: string): Error {
-  return new InvalidArgumentError(`ctx.${operation} is not available to this kind of kernel`);
-}
-
-function isStopping(state: KernelState): boolean {
-  return state === 'terminating' || state === 'terminated' || state === 'failed';
-}
+const DONE: IteratorReturnResult<undefined> = Object.freeze({ value: undefined, done: true as const });
+const RESOLVED_DONE = Promise.resolve(DONE);
+const RESOLVED_UNDEFINED: Promise<undefined> = Promise.resolve(undefined);
 
 /**
- * {@link KernelContext} over a {@link KernelPort}: used by event-loop kernels, and inside worker
- * threads over a port that talks to the rings.
+ * {@link KernelContext} over a {@link KernelPort}: used by event-loop loop kernels, and inside
+ * worker threads over a port that talks to the rings.
  */
-export class LocalKernelContext<In extends Message, Out extends Message> implements KernelContext<In, Out> {
-  readonly #port: KernelPort<In, Out>;
-  /** Messages handed out and not yet finished, and when the first of them was taken. */
-  #inFlight = 0;
-  #takenAt = 0;
+export class LocalKernelContext<In extends Message, Out extends Message>
+  extends PortContext<In, Out>
+  implements KernelContext<In, Out>
+{
+  /** Messages handed out and not yet finished. */
   readonly #inFlightMessages: In[] = [];
+  readonly #clock: ProcessingClock;
 
   constructor(port: KernelPort<In, Out>) {
-    this.#port = port;
-    port.input.onTaken = port.timing
-      ? (message) => {
-          if (this.#inFlight === 0) this.#takenAt = performance.now();
-          this.#inFlight++;
-          this.#inFlightMessages.push(message);
-        }
-      : (message) => {
-          this.#inFlight++;
-          this.#inFlightMessages.push(message);
-        };
-  }
-
-  get kernelId(): string {
-    return this.#port.kernelId;
-  }
-
-  get state(): KernelState {
-    return this.#port.state;
-  }
-
-  get shouldTerminate(): boolean {
-    return isStopping(this.#port.state);
-  }
-
-  get isActive(): boolean {
-    return this.#port.state === 'active';
-  }
-
-  get signal(): AbortSignal {
-    return this.#port.signal;
+    super(port);
+    this.#clock = new ProcessingClock(port);
+    const inFlight = this.#inFlightMessages;
+    const clock = this.#clock;
+    port.input.onTaken = (message) => {
+      if (inFlight.length === 0) clock.begin();
+      inFlight.push(message);
+    };
   }
 
   waitActive(options?: WaitOptions): Promise<void> {
-    return this.#port.waitActive(options);
+    return this.port.waitActive(options);
   }
 
   receive(options?: WaitOptions): Promise<In> {
     this.finish();
     if (this.shouldTerminate) return this.#refuseLater();
-    return this.#port.input.take(options);
+    return this.port.input.take(options);
   }
 
   tryReceive(options?: WaitOptions): Promise<In | undefined> {
     this.finish();
-    if (this.shouldTerminate) return Promise.resolve(undefined);
-    return this.#port.input.tryTake(options);
+    if (this.shouldTerminate) return RESOLVED_UNDEFINED;
+    return this.port.input.tryTake(options);
   }
 
   receiveBatch(max: number, options?: WaitOptions): Promise<In[]> {
@@ -84,48 +58,7 @@ export class LocalKernelContext<In extends Message, Out extends Message> impleme
     }
     this.finish();
     if (this.shouldTerminate) return this.#refuseLater();
-    return this.#port.input.takeBatch(max, options);
-  }
-
-  send(message: Out, options?: WaitOptions): Promise<void> {
-    try {
-      checkPriority(message.priority);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return this.#port.emit(message, options);
-  }
-
-  reportError(error: unknown): void {
-    this.#port.reportError(error);
-  }
-
-  sendTo(kernelId: string, message: Message, options?: WaitOptions): Promise<void> {
-    const port = this.#port;
-    if (port.sendTo === undefined) return Promise.reject(unsupported('sendTo'));
-    return port.sendTo(kernelId, message, options);
-  }
-
-  request<Reply extends Message = Message>(
-    kernelId: string,
-    message: Message,
-    options?: WaitOptions,
-  ): Promise<Reply> {
-    const port = this.#port;
-    if (port.request === undefined) return Promise.reject(unsupported('request'));
-    return port.request(kernelId, message, options) as Promise<Reply>;
-  }
-
-  publish(topic: string, message: Message, options?: { retain?: boolean }): Promise<number> {
-    const port = this.#port;
-    if (port.publish === undefined) return Promise.reject(unsupported('publish'));
-    return port.publish(topic, message, options);
-  }
-
-  subscribe(pattern: string): () => void {
-    const port = this.#port;
-    if (port.subscribe === undefined) throw unsupported('subscribe');
-    return port.subscribe(pattern);
+    return this.port.input.takeBatch(max, options);
   }
 
   /** The messages taken and not finished: what a crash interrupted. */
@@ -137,31 +70,24 @@ export class LocalKernelContext<In extends Message, Out extends Message> impleme
     return {
       next: () => {
         this.finish();
-        if (this.shouldTerminate) return Promise.resolve({ value: undefined, done: true });
-        return this.#port.input.next();
+        if (this.shouldTerminate) return RESOLVED_DONE;
+        // Queued messages come back as settled promises straight from the mailbox; only an empty
+        // (or paused) queue allocates a waiter, once per idle period.
+        return this.port.input.next();
       },
       // Called when a for-await loop exits early, by break or by a throw: the message in flight is
       // finished by the next receive or the function's return, or dead-lettered if it crashed.
-      return: () => Promise.resolve({ value: undefined, done: true }),
+      return: () => RESOLVED_DONE,
     };
   }
 
   /** Counts the messages handed out so far as processed (the kernel came back for more, or ended). */
   finish(): void {
-    if (this.#inFlight === 0) return;
-    const port = this.#port;
-    let elapsedMs: number | undefined;
-    if (port.timing) {
-      const now = performance.now();
-      elapsedMs = now - this.#takenAt;
-      port.telemetry.recordProcessed(this.#inFlight, elapsedMs, now);
-    } else {
-      port.telemetry.processed += this.#inFlight;
-    }
-    this.#inFlightMessages.length = 0;
-    if (port.inspector?.watchingMessages === true)
-      port.inspector.processed(port.kernelId, this.#inFlight, elapsedMs);
-    this.#inFlight = 0;
+    const inFlight = this.#inFlightMessages;
+    const count = inFlight.length;
+    if (count === 0) return;
+    inFlight.length = 0;
+    this.#clock.end(count);
   }
 
   /**

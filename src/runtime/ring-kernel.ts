@@ -4,6 +4,7 @@ import { checkBackpressure, checkCapacity } from '../queues/backpressure.js';
 import type { KernelContext } from './kernel-context.js';
 import type { KernelDefinition, KernelExecution, KernelOptions, KernelPort } from './kernel-port.js';
 import { LocalKernelContext } from './local-kernel-context.js';
+import { HandlerLife, checkHandlers, type MessageHandlers } from './handler-kernel.js';
 
 /** The body of an event-loop ring kernel: runs once per launch, loops until told to terminate. */
 export type KernelFunction<In extends Message, Out extends Message> = (
@@ -12,13 +13,25 @@ export type KernelFunction<In extends Message, Out extends Message> = (
 
 /**
  * Defines a ring kernel that runs on the event loop: a persistent actor with private state that
- * talks only through messages.
+ * talks only through messages. It comes in two shapes:
  *
- * The function starts at `launch` (so heavy initialisation happens in phase one), and is gated by
- * `activate`: `receive` hands out nothing until the kernel is active.
+ * - **handler kernel** (`{ onMessage }` or `{ onBatch }`, see {@link MessageHandlers}): the runtime
+ *   drains the input queue and calls the handler for each message (or batch) in a loop; no promise
+ *   per message. The fast shape: use it unless the kernel needs to wait for input mid-work.
+ * - **loop kernel** (a function): the guide's template, `for await (const m of ctx)` or
+ *   `await ctx.receive()`; it starts at `launch` and is gated by `activate`.
+ *
+ * Both behave the same through the runtime: lifecycle, priority order, backpressure, telemetry,
+ * supervision and termination reports.
  *
  * @example
  * ```ts
+ * // Handler kernel
+ * const echo = ringKernel<EchoRequest, EchoReply>({ kernelId: 'echo' }, {
+ *   onMessage: (request, ctx) => ctx.send(EchoReply.reply(request, { text: request.text })),
+ * });
+ *
+ * // Loop kernel
  * const counter = ringKernel<CounterRequest, CounterResponse>({ kernelId: 'counter' }, async (ctx) => {
  *   let count = 0;
  *   for await (const request of ctx) {
@@ -31,12 +44,30 @@ export type KernelFunction<In extends Message, Out extends Message> = (
 export function ringKernel<In extends Message = Message, Out extends Message = Message>(
   options: KernelOptions,
   fn: KernelFunction<In, Out>,
+): KernelDefinition<In, Out>;
+export function ringKernel<In extends Message = Message, Out extends Message = Message, State = undefined>(
+  options: KernelOptions,
+  handlers: MessageHandlers<In, Out, State>,
+): KernelDefinition<In, Out>;
+export function ringKernel<In extends Message, Out extends Message, State>(
+  options: KernelOptions,
+  body: KernelFunction<In, Out> | MessageHandlers<In, Out, State>,
 ): KernelDefinition<In, Out> {
-  if (typeof fn !== 'function') {
+  if (typeof body === 'object' && body !== null) {
+    checkHandlers(body);
+    const checked = checkKernelOptions(options);
+    return {
+      kernelId: checked.kernelId,
+      options: checked,
+      start: (port: KernelPort<In, Out>) => new HandlerLife<In, Out, State>(port, body).start(),
+    };
+  }
+  if (typeof body !== 'function') {
     throw new InvalidArgumentError(
-      `ringKernel needs a kernel function as its second argument; got ${describeValue(fn)}`,
+      `ringKernel needs a kernel function or a handlers object ({ onMessage }) as its second argument; got ${describeValue(body)}`,
     );
   }
+  const fn = body;
   const checked = checkKernelOptions(options);
   return {
     kernelId: checked.kernelId,

@@ -1,5 +1,6 @@
 import { InvalidArgumentError, describeValue } from '../errors.js';
 import type { Message } from '../messages/types.js';
+import { RESOLVED } from '../queues/mailbox.js';
 import type { WaitOptions } from '../queues/wait-options.js';
 
 /**
@@ -35,6 +36,9 @@ export type Deliver = (
   from: string,
 ) => Promise<void>;
 
+/** Delivers without waiting (`runtime.post` semantics): false when the target's `block` queue is full. */
+export type DeliverNow = (to: string, message: Message, from: string) => boolean;
+
 /** Gives the queue depth of a target, for `leastLoaded`. */
 export type QueueDepthOf = (to: string) => number;
 
@@ -51,6 +55,7 @@ export class Route {
   readonly #key: ((message: Message) => string | number) | undefined;
   readonly filter: ((message: Message) => boolean) | undefined;
   readonly #deliver: Deliver;
+  readonly #deliverNow: DeliverNow | undefined;
   readonly #depthOf: QueueDepthOf;
   #turn = 0;
 
@@ -60,6 +65,7 @@ export class Route {
     options: RouteOptions,
     deliver: Deliver,
     depthOf: QueueDepthOf,
+    deliverNow?: DeliverNow,
   ) {
     if (targets.length === 0)
       throw new InvalidArgumentError(`a route from '${from}' needs at least one target`);
@@ -80,6 +86,7 @@ export class Route {
     this.#key = options.key;
     this.filter = options.filter;
     this.#deliver = deliver;
+    this.#deliverNow = deliverNow;
     this.#depthOf = depthOf;
   }
 
@@ -87,12 +94,39 @@ export class Route {
     return { from: this.from, to: this.targets, strategy: this.strategy };
   }
 
+  /** Delivers to the target(s) the strategy picks; settles at once (no allocation) when all had room. */
   forward(message: Message, options: WaitOptions | undefined, from: string): Promise<void> {
+    if (this.strategy !== 'broadcast' || this.targets.length === 1)
+      return this.#deliver(this.#pick(message), message, options, from);
+    let waits: Promise<void>[] | undefined;
+    for (const to of this.targets) {
+      const delivered = this.#deliver(to, message, options, from);
+      if (delivered !== RESOLVED) (waits ??= []).push(delivered);
+    }
+    if (waits === undefined) return RESOLVED;
+    return Promise.all(waits).then(() => undefined);
+  }
+
+  /**
+   * {@link forward} without waiting: false when a target's full `block` queue refused it (with
+   * `broadcast`, the targets that had room keep their copy).
+   */
+  forwardNow(message: Message, from: string): boolean {
+    const deliverNow = this.#deliverNow;
+    if (deliverNow === undefined) throw new InvalidArgumentError(`route from '${this.from}' cannot post`);
+    if (this.strategy !== 'broadcast' || this.targets.length === 1)
+      return deliverNow(this.#pick(message), message, from);
+    let delivered = true;
+    for (const to of this.targets) if (!deliverNow(to, message, from)) delivered = false;
+    return delivered;
+  }
+
+  #pick(message: Message): string {
     const targets = this.targets;
-    if (targets.length === 1) return this.#deliver(targets[0]!, message, options, from);
+    if (targets.length === 1) return targets[0]!;
     switch (this.strategy) {
       case 'roundRobin':
-        return this.#deliver(targets[this.#turn++ % targets.length]!, message, options, from);
+        return targets[this.#turn++ % targets.length]!;
       case 'leastLoaded': {
         let best = targets[0]!;
         let bestDepth = this.#depthOf(best);
@@ -103,14 +137,12 @@ export class Route {
             bestDepth = depth;
           }
         }
-        return this.#deliver(best, message, options, from);
+        return best;
       }
       case 'keyHash':
-        return this.#deliver(targets[hashKey(this.#key!(message)) % targets.length]!, message, options, from);
+        return targets[hashKey(this.#key!(message)) % targets.length]!;
       case 'broadcast':
-        return Promise.all(targets.map((to) => this.#deliver(to, message, options, from))).then(
-          () => undefined,
-        );
+        return targets[0]!;
     }
   }
 }

@@ -11,6 +11,8 @@ export interface ThroughputMeterOptions {
    * they never sleep.
    */
   readonly clock?: () => number;
+  /** When the meter's lifetime starts (ms on `clock`); default: now. */
+  readonly startMs?: number;
 }
 
 /** Plain-object summary of a {@link ThroughputMeter}. */
@@ -64,7 +66,7 @@ export class ThroughputMeter {
     this.#clock = clock;
     this.#bucketMs = bucketMs;
     this.#buckets = new Float64Array(windowBuckets);
-    this.#startMs = clock();
+    this.#startMs = options.startMs ?? clock();
   }
 
   /**

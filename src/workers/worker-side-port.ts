@@ -130,6 +130,8 @@ export class WorkerSidePort implements KernelPort {
   readonly input: RingFedMailbox;
   readonly telemetry: SharedTelemetry;
   readonly timing: boolean;
+  /** Every cycle is timed here; the host folds the records into the kernel's telemetry. */
+  readonly latencySampling = 1;
   readonly #channel: RingChannel;
   readonly #codec: FrameCodec;
   readonly #words: Int32Array;
@@ -224,6 +226,15 @@ export class WorkerSidePort implements KernelPort {
       return Promise.reject(error);
     }
     return this.#write(bytes, options);
+  }
+
+  /** Writes the output frame if the ring has room now (and nothing waits before it); false otherwise. */
+  post(message: Message): boolean {
+    const bytes = this.#codec.encode(message);
+    const ring = this.#channel.outgoing;
+    if (this.#emitsWaiting === 0 && ring.tryWrite(bytes)) return true;
+    if (bytes.length > ring.maxFrameSize) throw new FrameTooLargeError(bytes.length, ring.maxFrameSize);
+    return false;
   }
 
   sendTo(kernelId: string, message: Message, options?: WaitOptions): Promise<void> {

@@ -34,7 +34,7 @@ async function scriptedWorkload(runtime: RingKernelRuntime): Promise<void> {
 }
 
 test('per-kernel telemetry counts a scripted workload exactly', async () => {
-  await using runtime = new RingKernelRuntime();
+  await using runtime = new RingKernelRuntime({ latencySampling: 1 });
   await scriptedWorkload(runtime);
   const telemetry = runtime.getTelemetry('worker');
   assert.equal(telemetry.kernelId, 'worker');
@@ -58,7 +58,7 @@ test('per-kernel telemetry counts a scripted workload exactly', async () => {
 });
 
 test('depths follow the queues, and processed counts a message once the kernel asks for the next', async () => {
-  await using runtime = new RingKernelRuntime();
+  await using runtime = new RingKernelRuntime({ latencySampling: 1 });
   let release!: () => void;
   const held = new Promise<void>((resolve) => (release = resolve));
   await runtime.launch(
@@ -90,7 +90,7 @@ test('depths follow the queues, and processed counts a message once the kernel a
 });
 
 test('getSummary adds up every kernel', async () => {
-  await using runtime = new RingKernelRuntime();
+  await using runtime = new RingKernelRuntime({ latencySampling: 1 });
   await scriptedWorkload(runtime);
   await runtime.launch('idle', worker());
   await runtime.send('idle', Ping.create({}));
@@ -118,4 +118,27 @@ test('with telemetry timing off the counters still count, and no latency is samp
   assert.equal(telemetry.messagesRejected, 1);
   assert.equal(telemetry.errors, 1);
   assert.equal(telemetry.latency.count, 0);
+});
+
+test('latency is sampled (one cycle in latencySampling) while counts and throughput stay exact', async () => {
+  await using runtime = new RingKernelRuntime({ latencySampling: 4 });
+  await runtime.launch(
+    'k',
+    ringKernel<Ping, Pong>(
+      {},
+      {
+        onMessage: (ping, ctx) => ctx.send(Pong.reply(ping, { n: ping.n })),
+      },
+    ),
+  );
+  await runtime.activate('k');
+  for (let n = 0; n < 40; n++) await runtime.request('k', Ping.create({ n }));
+  const telemetry = runtime.getTelemetry('k');
+  assert.equal(telemetry.messagesProcessed, 40);
+  assert.equal(telemetry.latency.count, 10);
+  assert.ok(telemetry.lifetimeThroughputPerSecond > 0);
+  assert.throws(
+    () => new RingKernelRuntime({ latencySampling: 0 }),
+    /latencySampling must be an integer >= 1/,
+  );
 });

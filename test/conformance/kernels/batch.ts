@@ -1,4 +1,4 @@
-import type { KernelContext } from '../../../src/runtime/index.js';
+import type { KernelContext, MessageHandlers } from '../../../src/runtime/index.js';
 import { Outcome, RECORD_PRIORITY, type Work } from '../messages.js';
 
 /** The guide's "process multiple messages per iteration": one `batch` output per `receiveBatch(4)`. */
@@ -14,3 +14,12 @@ export default async function batch(ctx: KernelContext<Work, Outcome>): Promise<
     );
   }
 }
+
+/** The handler shape: `onBatch` with up to 4 messages, one `batch` output per call. */
+export const handlers: MessageHandlers<Work, Outcome> = {
+  maxBatch: 4,
+  onBatch: (items, ctx) =>
+    ctx.send(
+      Outcome.create({ kind: 'batch', seqs: items.map((work) => work.seq), priority: RECORD_PRIORITY }),
+    ),
+};

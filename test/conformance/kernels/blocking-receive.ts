@@ -1,5 +1,5 @@
 import { TimeoutError } from '../../../src/errors.js';
-import type { KernelContext } from '../../../src/runtime/index.js';
+import type { KernelContext, MessageHandlers } from '../../../src/runtime/index.js';
 import { Outcome, type Work } from '../messages.js';
 
 /**
@@ -20,3 +20,13 @@ export default async function blockingReceive(ctx: KernelContext<Work, Outcome>)
   }
   await ctx.send(Outcome.create({ kind: 'cleanup', seq: handled }));
 }
+
+/** The handler shape: replies to every message; its shutdown code (`onStop`) sends `cleanup`. */
+export const handlers: MessageHandlers<Work, Outcome, { handled: number }> = {
+  init: () => ({ handled: 0 }),
+  onMessage(work, ctx, state) {
+    state.handled++;
+    return ctx.send(Outcome.reply(work, { kind: 'reply', seq: work.seq }));
+  },
+  onStop: (ctx, state) => ctx.send(Outcome.create({ kind: 'cleanup', seq: state.handled })),
+};

@@ -1,4 +1,4 @@
-import type { KernelContext } from '../../../src/runtime/index.js';
+import type { KernelContext, MessageHandlers } from '../../../src/runtime/index.js';
 import { Outcome, type Work } from '../messages.js';
 
 /**
@@ -16,3 +16,16 @@ export default async function gate(ctx: KernelContext<Work, Outcome>): Promise<v
   }
   await ctx.send(Outcome.create({ kind: 'cleanup', seq: first.seq }));
 }
+
+/** The handler shape: answers the first message with `ready`, then holds it until terminate, then sends `cleanup`. */
+export const handlers: MessageHandlers<Work, Outcome> = {
+  async onMessage(first, ctx) {
+    await ctx.send(Outcome.reply(first, { kind: 'ready', seq: first.seq }));
+    if (!ctx.signal.aborted) {
+      await new Promise<void>((resolve) =>
+        ctx.signal.addEventListener('abort', () => resolve(), { once: true }),
+      );
+    }
+    await ctx.send(Outcome.create({ kind: 'cleanup', seq: first.seq }));
+  },
+};

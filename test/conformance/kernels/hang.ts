@@ -1,4 +1,4 @@
-import type { KernelContext } from '../../../src/runtime/index.js';
+import type { KernelContext, MessageHandlers } from '../../../src/runtime/index.js';
 import { Outcome, type Work } from '../messages.js';
 
 /**
@@ -12,3 +12,11 @@ export default async function hang(ctx: KernelContext<Work, Outcome>): Promise<v
   // does not hold the process open.
   await new Promise<never>(() => {});
 }
+
+/** The handler shape: answers the first message with `ready`, then never returns. */
+export const handlers: MessageHandlers<Work, Outcome> = {
+  async onMessage(first, ctx) {
+    await ctx.send(Outcome.reply(first, { kind: 'ready', seq: first.seq }));
+    await new Promise<never>(() => {});
+  },
+};

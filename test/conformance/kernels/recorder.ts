@@ -1,5 +1,5 @@
 import { TimeoutError } from '../../../src/errors.js';
-import type { KernelContext } from '../../../src/runtime/index.js';
+import type { KernelContext, MessageHandlers } from '../../../src/runtime/index.js';
 import { Outcome, RECORD_PRIORITY, type Work } from '../messages.js';
 
 /**
@@ -23,3 +23,11 @@ export default async function recorder(ctx: KernelContext<Work, Outcome>): Promi
     }
   }
 }
+
+/** The handler shape: one uncorrelated `processed` record per message, at one fixed priority. */
+export const handlers: MessageHandlers<Work, Outcome> = {
+  onMessage: (work, ctx) =>
+    ctx.send(
+      Outcome.create({ kind: 'processed', seq: work.seq, text: work.text, priority: RECORD_PRIORITY }),
+    ),
+};
