@@ -52,6 +52,7 @@ function referenceScores(values: Float32Array, settings: DetectorSettings): Refe
   for (let t = warmup; t < count; t++) {
     const start = Math.max(0, t - window);
     const n = t - start;
+    if (n < warmup) continue;
     let sum = 0;
     for (let i = start; i < t; i++) sum += residuals[i]!;
     const mean = sum / n;
