@@ -32,15 +32,23 @@ type DetectorKernel = GpuRingKernelDefinition<
  *
  * Method: each point's residual is its difference from the median of the three points before it
  * (a prediction an isolated spike cannot drag along); a point is anomalous when the z-score of its
- * residual against the sliding window of the last `window` residuals exceeds `threshold`. The
- * window's mean and variance come from running sums, so each point costs O(1); the sums are
- * recomputed from the window every `window` points so float32 rounding cannot drift. Window, sums,
- * counters and the last three points live in device buffers for the kernel's life.
+ * residual against the sliding window of the last `window` residuals exceeds `threshold`. Window,
+ * sums, counters and the last three points live in device buffers for the kernel's life.
  *
- * On WebGPU one work-group of 256 lanes processes the stream in order, 256 points at a time: the
- * window statistics before each point come from a prefix scan of (residual − evicted residual), so
- * no point waits for the previous one. The CPU implementation walks the points one by one with the
- * same arithmetic.
+ * The window's mean and variance come from sums that never subtract a residual, so each point costs
+ * O(1) and float32 rounding stays relative to the residuals in the window. Running sums that add
+ * residuals as they arrive and subtract them as they leave keep, after the noise drops by a large
+ * factor (σ 1000 → 0.1), only the rounding error of the loud residuals, and flag the quiet ones as
+ * anomalous. Instead the stream is cut into blocks of `window` points (the ring buffer's turns): the
+ * window before the point in slot `c` is slots `0..c−1` of the current block plus slots `c..` of
+ * the previous one, so its sums are the current block's running sums (additions only) plus the
+ * previous block's suffix sums from `c`, which are computed once, back to front, when a block
+ * completes.
+ *
+ * On WebGPU one work-group of 256 lanes processes the stream in order, up to 256 points at a time
+ * (a chunk ends where a block does): the current block's sums before each point come from a prefix
+ * scan of the chunk's residuals, so no point waits for the previous one. The CPU implementation
+ * walks the points one by one with the same method in float64.
  *
  * @example
  * ```ts
@@ -76,8 +84,12 @@ export function anomalyDetector(options: AnomalyDetectorOptions = {}): DetectorK
     order: 'workgroup',
     maxBatch: options.maxBatch ?? 64,
     state: {
-      window: { type: 'f32', length: window },
-      /** Running sum and sum of squares of the window's residuals. */
+      /**
+       * The residuals by slot (`0..window−1`), then the previous block's suffix sums of residuals
+       * (`window + c` = Σ slots `c..window−1`) and of their squares (`2·window + c`).
+       */
+      window: { type: 'f32', length: 3 * window },
+      /** The current block's sum and sum of squares of residuals (slots before the cursor). */
       sums: { type: 'f32', length: 2 },
       /** Residuals in the window, next write slot, points seen. */
       counters: { type: 'u32', length: 3 },
@@ -89,14 +101,15 @@ const WINDOW: u32 = ${window}u;
 const WARMUP: u32 = ${warmup}u;
 const THRESHOLD_SQUARED: f32 = ${thresholdSquared.toFixed(8)};
 const BATCH_POINTS: u32 = ${batchSize}u;
-struct ChunkState {
-  filled: u32,
-  cursor: u32,
-  s1: f32,
-  s2: f32,
-}
-var<workgroup> chunk: ChunkState;
-var<workgroup> wrapped: u32;
+/** Where the previous block's suffix sums of residuals and of squares start in the window buffer. */
+const SUFFIX1: u32 = WINDOW;
+const SUFFIX2: u32 = 2u * WINDOW;
+/** Window slots per lane when a completed block's suffix sums are computed. */
+const SPAN: u32 = ${Math.ceil(window / WORKGROUP_LANES)}u;
+/** Points in the window and the next slot when the batch starts. */
+var<workgroup> start: vec2<u32>;
+/** The current block's sum and sum of squares before the chunk. */
+var<workgroup> head: vec2<f32>;
 var<workgroup> scanA: array<f32, WORKGROUP_LANES>;
 var<workgroup> scanB: array<f32, WORKGROUP_LANES>;
 var<workgroup> laneFlags: array<u32, WORKGROUP_LANES>;
@@ -105,13 +118,18 @@ fn median3(a: f32, b: f32, c: f32) -> f32 {
   return max(min(a, b), min(max(a, b), c));
 }
 
-/** Inclusive prefix sums of scanA and scanB across the lanes (Hillis-Steele). */
-fn scan_pairs(lane: u32) {
+/** Inclusive prefix (forward) or suffix (backward) sums of scanA and scanB across the lanes (Hillis-Steele). */
+fn scan_pairs(lane: u32, backward: bool) {
   for (var offset = 1u; offset < WORKGROUP_LANES; offset <<= 1u) {
     workgroupBarrier();
     var a = 0.0;
     var b = 0.0;
-    if (lane >= offset) {
+    if (backward) {
+      if (lane + offset < WORKGROUP_LANES) {
+        a = scanA[lane + offset];
+        b = scanB[lane + offset];
+      }
+    } else if (lane >= offset) {
       a = scanA[lane - offset];
       b = scanB[lane - offset];
     }
@@ -120,6 +138,39 @@ fn scan_pairs(lane: u32) {
     scanB[lane] += b;
   }
   workgroupBarrier();
+}
+
+/**
+ * The completed block's suffix sums (slot c: Σ slots c..WINDOW−1) of residuals and of squares.
+ * Back to front, additions only: each sum holds only residuals that are still in the window
+ * whenever it is read. Lane k covers slots k·SPAN .. (k+1)·SPAN − 1.
+ */
+fn store_suffix_sums(lane: u32) {
+  let first = min(lane * SPAN, WINDOW);
+  let end = min(first + SPAN, WINDOW);
+  var a = 0.0;
+  var b = 0.0;
+  for (var slot = first; slot < end; slot++) {
+    let value = window[slot];
+    a += value;
+    b += value * value;
+  }
+  scanA[lane] = a;
+  scanB[lane] = b;
+  scan_pairs(lane, true);
+  var after1 = 0.0;
+  var after2 = 0.0;
+  if (lane + 1u < WORKGROUP_LANES) {
+    after1 = scanA[lane + 1u];
+    after2 = scanB[lane + 1u];
+  }
+  for (var slot = end; slot > first; slot--) {
+    let value = window[slot - 1u];
+    after1 += value;
+    after2 += value * value;
+    window[SUFFIX1 + slot - 1u] = after1;
+    window[SUFFIX2 + slot - 1u] = after2;
+  }
 }
 
 /** scanA[0] = max over lanes of scanA, scanB[0] = sum over lanes of scanB. */
@@ -137,41 +188,40 @@ fn reduce_max_sum(lane: u32) {
   let count = min(input.count, BATCH_POINTS);
   let position = counters[2];
   if (lane == 0u) {
-    chunk.filled = counters[0];
-    chunk.cursor = counters[1];
-    chunk.s1 = sums[0];
-    chunk.s2 = sums[1];
+    start = vec2<u32>(counters[0], counters[1]);
+    head = vec2<f32>(sums[0], sums[1]);
   }
-  workgroupBarrier();
+  // Every lane tracks the same fill and cursor, so loops and branches on them stay uniform.
+  let started = workgroupUniformLoad(&start);
+  var filled = started.x;
+  var cursor = started.y;
   var laneMax = 0.0;
   var laneCount = 0u;
-  for (var base = 0u; base < count; base += WORKGROUP_LANES) {
+  var base = 0u;
+  while (base < count) {
+    // A chunk ends where the block does, so all its points pair with the same previous block.
+    let taken = min(min(WORKGROUP_LANES, count - base), WINDOW - cursor);
     let p = base + lane;
-    let inside = p < count;
-    let filled0 = chunk.filled;
-    let cursor0 = chunk.cursor;
+    let inside = lane < taken;
+    let slot = cursor + lane;
     var residual = 0.0;
-    var evicted = 0.0;
-    if (inside) {
-      let x = input.values[p];
-      if (position + p >= 3u) {
-        var previous: array<f32, 3>;
-        for (var k = 1u; k <= 3u; k++) {
-          if (p >= k) { previous[k - 1u] = input.values[p - k]; } else { previous[k - 1u] = history[k - 1u - p]; }
-        }
-        residual = x - median3(previous[0], previous[1], previous[2]);
+    if (inside && position + p >= 3u) {
+      var previous: array<f32, 3>;
+      for (var k = 1u; k <= 3u; k++) {
+        if (p >= k) { previous[k - 1u] = input.values[p - k]; } else { previous[k - 1u] = history[k - 1u - p]; }
       }
-      if (filled0 + lane >= WINDOW) { evicted = window[(cursor0 + lane) % WINDOW]; }
+      residual = input.values[p] - median3(previous[0], previous[1], previous[2]);
     }
-    scanA[lane] = residual - evicted;
-    scanB[lane] = residual * residual - evicted * evicted;
-    scan_pairs(lane);
+    scanA[lane] = residual;
+    scanB[lane] = residual * residual;
+    scan_pairs(lane, false);
     var flag = 0u;
     if (inside) {
-      let n = min(filled0 + lane, WINDOW);
+      let n = min(filled + lane, WINDOW);
       if (n >= WARMUP) {
-        var s1 = chunk.s1;
-        var s2 = chunk.s2;
+        // This block's slots before this one, then the previous block's from this one on.
+        var s1 = head.x + window[SUFFIX1 + slot];
+        var s2 = head.y + window[SUFFIX2 + slot];
         if (lane > 0u) {
           s1 += scanA[lane - 1u];
           s2 += scanB[lane - 1u];
@@ -186,41 +236,33 @@ fn reduce_max_sum(lane: u32) {
           laneCount += 1u;
         }
       }
-      window[(cursor0 + lane) % WINDOW] = residual;
+      window[slot] = residual;
     }
     laneFlags[lane] = flag;
     storageBarrier();
     workgroupBarrier();
-    if (lane < WORKGROUP_LANES / 32u && base + lane * 32u < count) {
-      var bits = 0u;
-      for (var bit = 0u; bit < 32u; bit++) { bits |= laneFlags[lane * 32u + bit] << bit; }
-      output.flags[base / 32u + lane] = bits;
-    }
-    if (lane == 0u) {
-      let taken = min(WORKGROUP_LANES, count - base);
-      chunk.s1 += scanA[taken - 1u];
-      chunk.s2 += scanB[taken - 1u];
-      chunk.filled = min(filled0 + taken, WINDOW);
-      wrapped = select(0u, 1u, cursor0 + taken >= WINDOW);
-      chunk.cursor = (cursor0 + taken) % WINDOW;
-    }
-    if (workgroupUniformLoad(&wrapped) == 1u) {
-      // The sums restart from the window itself, so rounding never accumulates.
-      var a = 0.0;
-      var b = 0.0;
-      for (var j = lane; j < WINDOW; j += WORKGROUP_LANES) {
-        let value = window[j];
-        a += value;
-        b += value * value;
+    // The flag words this chunk's points fall in; a chunk may start inside a word.
+    let firstWord = base / 32u;
+    if (lane <= (base + taken - 1u) / 32u - firstWord) {
+      let word = firstWord + lane;
+      var bits = output.flags[word];
+      for (var bit = 0u; bit < 32u; bit++) {
+        let point = word * 32u + bit;
+        if (point >= base && point < base + taken) { bits |= laneFlags[point - base] << bit; }
       }
-      scanA[lane] = a;
-      scanB[lane] = b;
-      scan_pairs(lane);
-      if (lane == 0u) {
-        chunk.s1 = scanA[WORKGROUP_LANES - 1u];
-        chunk.s2 = scanB[WORKGROUP_LANES - 1u];
-      }
+      output.flags[word] = bits;
     }
+    if (lane == 0u) { head += vec2<f32>(scanA[taken - 1u], scanB[taken - 1u]); }
+    workgroupBarrier();
+    filled = min(filled + taken, WINDOW);
+    cursor += taken;
+    base += taken;
+    if (cursor == WINDOW) {
+      store_suffix_sums(lane);
+      cursor = 0u;
+      if (lane == 0u) { head = vec2<f32>(0.0, 0.0); }
+    }
+    storageBarrier();
     workgroupBarrier();
   }
   scanA[lane] = laneMax;
@@ -237,11 +279,11 @@ fn reduce_max_sum(lane: u32) {
     history[0] = recent[0];
     history[1] = recent[1];
     history[2] = recent[2];
-    counters[0] = chunk.filled;
-    counters[1] = chunk.cursor;
+    counters[0] = filled;
+    counters[1] = cursor;
     counters[2] = position + count;
-    sums[0] = chunk.s1;
-    sums[1] = chunk.s2;
+    sums[0] = head.x;
+    sums[1] = head.y;
   }`,
     cpu: (request, state) => {
       const flags = new Uint32Array(flagWords);
@@ -262,10 +304,10 @@ interface DetectorState {
 }
 
 /**
- * The CPU implementation's per-point loop (the WGSL body's arithmetic, one point at a time).
- * Module-level so every detector shares its optimised code: V8 keeps type feedback per closure,
- * and a fresh closure per kernel would start cold. Sets the flags and updates window, sums,
- * history and counters 0..1.
+ * The CPU implementation's per-point loop (the WGSL body's method, one point at a time, in
+ * float64). Module-level so every detector shares its optimised code: V8 keeps type feedback per
+ * closure, and a fresh closure per kernel would start cold. Sets the flags and updates window,
+ * sums, history and counters 0..1.
  */
 function scanPoints(
   values: Float32Array,
@@ -276,14 +318,17 @@ function scanPoints(
   warmup: number,
   thresholdSquared: number,
 ): { anomalies: number; maxRatio: number } {
-  const windowValues = state.window;
+  const slots = state.window;
   const counters = state.counters;
   const history = state.history;
   const position = counters[2]!;
+  const suffix1 = window;
+  const suffix2 = 2 * window;
   let filled = counters[0]!;
   let cursor = counters[1]!;
-  let s1 = state.sums[0]!;
-  let s2 = state.sums[1]!;
+  // The current block's sums (slots before the cursor); the previous block's are suffix sums.
+  let head1 = state.sums[0]!;
+  let head2 = state.sums[1]!;
   let previous1 = history[0]!;
   let previous2 = history[1]!;
   let previous3 = history[2]!;
@@ -300,6 +345,8 @@ function scanPoints(
       residual = Math.fround(x - median);
     }
     if (filled >= warmup) {
+      const s1 = head1 + slots[suffix1 + cursor]!;
+      const s2 = head2 + slots[suffix2 + cursor]!;
       const mean = s1 / filled;
       const variance = Math.max(s2 / filled - mean * mean, 1e-12);
       const deviation = residual - mean;
@@ -310,24 +357,16 @@ function scanPoints(
         flags[i >>> 5] = flags[i >>> 5]! | (1 << (i & 31));
       }
     }
-    if (filled === window) {
-      const old = windowValues[cursor]!;
-      s1 -= old;
-      s2 -= old * old;
-    } else filled++;
-    windowValues[cursor] = residual;
-    s1 += residual;
-    s2 += residual * residual;
+    slots[cursor] = residual;
+    head1 += residual;
+    head2 += residual * residual;
+    if (filled < window) filled++;
     cursor++;
     if (cursor === window) {
+      storeSuffixSums(slots, window);
       cursor = 0;
-      s1 = 0;
-      s2 = 0;
-      for (let j = 0; j < window; j++) {
-        const value = windowValues[j]!;
-        s1 += value;
-        s2 += value * value;
-      }
+      head1 = 0;
+      head2 = 0;
     }
     previous3 = previous2;
     previous2 = previous1;
@@ -335,10 +374,26 @@ function scanPoints(
   }
   counters[0] = filled;
   counters[1] = cursor;
-  state.sums[0] = s1;
-  state.sums[1] = s2;
+  state.sums[0] = head1;
+  state.sums[1] = head2;
   history[0] = previous1;
   history[1] = previous2;
   history[2] = previous3;
   return { anomalies, maxRatio };
+}
+
+/**
+ * Stores the completed block's suffix sums of residuals (`window + c`) and of squares
+ * (`2·window + c`) behind its residuals (`0..window−1`), back to front: additions only.
+ */
+function storeSuffixSums(slots: Float32Array, window: number): void {
+  let sum = 0;
+  let squares = 0;
+  for (let slot = window - 1; slot >= 0; slot--) {
+    const value = slots[slot]!;
+    sum += value;
+    squares += value * value;
+    slots[window + slot] = sum;
+    slots[2 * window + slot] = squares;
+  }
 }

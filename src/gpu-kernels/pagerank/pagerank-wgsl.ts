@@ -7,10 +7,12 @@ export const TOTAL_COUNTER = 1;
 export const TOTAL_HISTORY = 2;
 
 /**
- * PageRank on WebGPU in float32. `step` pulls each node's contributions along its CSR row and writes
- * its rank, its next contribution and per-work-group partials (dangling rank, largest change);
- * `reduce_step` folds the partials into `totals` (dangling total for the next step, change appended to
- * the history the host reads back). `initialize` computes contributions from the ranks.
+ * PageRank on WebGPU in float32. `step` pulls each node's contributions along its CSR row with a
+ * compensated (Neumaier) sum, so a hub's thousands of in-links cost about one rounding rather than
+ * one per link, and writes its rank, its next contribution and per-work-group partials (dangling
+ * rank, largest change); `reduce_step` folds the partials into `totals` (dangling total for the next
+ * step, change appended to the history the host reads back). `initialize` computes contributions
+ * from the ranks.
  */
 export const PAGERANK_WGSL = /* wgsl */ `
 struct Params {
@@ -76,12 +78,22 @@ fn step(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(local_invocation
   var change = 0.0;
   if (node < params.nodeCount) {
     let base = params.teleport + params.damping * totals[${TOTAL_DANGLING}] / f32(params.nodeCount);
+    // Neumaier's compensated sum: a hub pulls thousands of float32 contributions, whose plain sum
+    // drifts by about 1e-5 relative; the compensation collects each addition's rounding error.
     var sum = 0.0;
+    var compensation = 0.0;
     let end = rowOffsets[node + 1u];
     for (var edge = rowOffsets[node]; edge < end; edge++) {
-      sum += current[sources[edge]];
+      let term = current[sources[edge]];
+      let next = sum + term;
+      if (abs(sum) >= abs(term)) {
+        compensation += (sum - next) + term;
+      } else {
+        compensation += (term - next) + sum;
+      }
+      sum = next;
     }
-    let value = base + params.damping * sum;
+    let value = base + params.damping * (sum + compensation);
     change = abs(value - rank[node]);
     rank[node] = value;
     let share = inverseDegree[node];
