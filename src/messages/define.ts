@@ -4,6 +4,7 @@ import { MessageDecodeError, MessageDefinitionError, MessageValidationError } fr
 import type { AnyField, Field, FieldPresence, NestedDefinition } from './fields.js';
 import type { Message } from './types.js';
 import { isUuid, randomMessageId } from './uuid.js';
+import { compileConstructor } from './compiled-constructor.js';
 import { MESSAGE_DEFINITION, definitionOf, type WireDefinition } from './wire.js';
 
 /** A message schema: field name → field built with {@link field}. */
@@ -227,6 +228,39 @@ export function defineMessage<const Name extends string, const F extends FieldMa
     return (freeze ? Object.freeze(message) : message) as MessageShape<F>;
   }
 
+  const fast = compileConstructor({
+    name,
+    fieldNames,
+    specs,
+    MessageClass,
+    freeze,
+    randomMessageId,
+    checkId,
+    checkPriority,
+    missing: (index) => {
+      throw new MessageValidationError(
+        name,
+        fieldNames[index]!,
+        undefined,
+        specs[index]!.expected,
+        'the field is required',
+      );
+    },
+  });
+
+  /** A top-level message: the compiled constructor when the init fits it, else the generic one. */
+  function createTop(
+    init: unknown,
+    correlationId: string | undefined,
+    defaultPriority: number,
+  ): MessageShape<F> {
+    if (fast !== undefined && typeof init === 'object' && init !== null && !Array.isArray(init)) {
+      const made = fast(init as Record<string, unknown>, correlationId, defaultPriority);
+      if (made !== undefined) return made as MessageShape<F>;
+    }
+    return construct(init, name, '', correlationId, defaultPriority);
+  }
+
   /** `reserve` leading slots stay free: slot 0 takes the type tag at top level, with no second array. */
   function toWireWith(message: Message, reserve: number): unknown[] {
     const source = message as unknown as Record<string, unknown>;
@@ -274,7 +308,7 @@ export function defineMessage<const Name extends string, const F extends FieldMa
     name,
     fields,
     fieldNames: Object.freeze(fieldNames),
-    create: (init) => construct(init, name, '', undefined, DEFAULT_PRIORITY),
+    create: (init) => createTop(init, undefined, DEFAULT_PRIORITY),
     reply: (request, init) => {
       const requestId = (request as Partial<Message> | null)?.messageId;
       // A frozen message of a definition had its id checked when it was made: skip the re-check.
@@ -287,13 +321,7 @@ export function defineMessage<const Name extends string, const F extends FieldMa
           'the messageId (UUID) of the request',
         );
       const priority = request.priority;
-      return construct(
-        init,
-        name,
-        '',
-        requestId,
-        (priority & 0xff) === priority ? priority : DEFAULT_PRIORITY,
-      );
+      return createTop(init, requestId, (priority & 0xff) === priority ? priority : DEFAULT_PRIORITY);
     },
     is: (value): value is MessageShape<F> => value instanceof MessageClass,
     encode: (message) => {

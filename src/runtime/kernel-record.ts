@@ -8,18 +8,13 @@ import type { RuntimeEvents } from './events.js';
 import type { Inspector } from './inspect.js';
 import type { KernelDefinition, KernelExecution, KernelOptions, KernelPort } from './kernel-port.js';
 import type { KernelState } from './kernel-state.js';
+import type { PendingRequest } from './pending-reply.js';
 import type { RecentIds } from './recent-ids.js';
 import type { Route } from './routes.js';
 import { RestartIntensity } from './supervision.js';
 import type { TerminationReport } from './termination-report.js';
 
 const priorityOf = (message: Message): number => message.priority;
-
-/** A `runtime.request` waiting for the output whose correlationId is its message's id. */
-export interface PendingRequest {
-  resolve(message: Message): void;
-  reject(error: unknown): void;
-}
 
 /** What a kernel's code may ask of the runtime beyond its own queues (kernel-to-kernel, topics). */
 export interface KernelRouter {

@@ -18,7 +18,8 @@ import {
 import { RuntimeEvents, type RuntimeEventName, type RuntimeListener } from './events.js';
 import { Inspector, type InspectOptions, type InspectionListener } from './inspect.js';
 import type { KernelDefinition } from './kernel-port.js';
-import { KernelLife, KernelRecord, type KernelRouter, type PendingRequest } from './kernel-record.js';
+import { KernelLife, KernelRecord, type KernelRouter } from './kernel-record.js';
+import { PendingReply, type PendingRequest } from './pending-reply.js';
 import { DeadLetterQueue } from './dead-letters.js';
 import { RecentIds } from './recent-ids.js';
 import { pipelineOf, type PipelineBuilder } from './pipeline.js';
@@ -384,7 +385,7 @@ export class RingKernelRuntime implements AsyncDisposable {
         new InvalidArgumentError(`request needs a message with a messageId; got ${describeValue(id)}`),
       );
     }
-    return this.#awaitReply<Reply>(kernelId, id, options, () => this.send(kernelId, message, options));
+    return this.#awaitReply<Reply>(kernelId, id, options, message);
   }
 
   /**
@@ -404,7 +405,7 @@ export class RingKernelRuntime implements AsyncDisposable {
     kernelId: string,
     id: string,
     options: WaitOptions | undefined,
-    send: (() => Promise<void>) | undefined,
+    message: Message | undefined,
   ): Promise<Reply> {
     const record = this.#kernels.get(kernelId);
     if (record === undefined) return Promise.reject(this.#notFound(kernelId));
@@ -414,14 +415,39 @@ export class RingKernelRuntime implements AsyncDisposable {
         new InvalidArgumentError(`a request with messageId ${id} is already pending on '${kernelId}'`),
       );
     }
-    return boundedWait<Reply>(options, 'request', kernelId, (resolve, reject) => {
-      const remove = () => {
+    if (options?.timeout !== undefined || options?.signal !== undefined) {
+      return this.#awaitBoundedReply<Reply>(record, pending, id, options, message);
+    }
+    // The common case, unbounded: one promise and one entry, no closure.
+    const entry = new PendingReply();
+    pending.set(id, entry);
+    if (message !== undefined) {
+      const sent = this.#deliver(kernelId, message, undefined, undefined, false);
+      if (sent !== RESOLVED) {
+        sent.catch((error: unknown) => {
+          if (pending.get(id) === entry) pending.delete(id);
+          entry.reject(error);
+        });
+      }
+    }
+    return entry.promise as Promise<Reply>;
+  }
+
+  #awaitBoundedReply<Reply extends Message>(
+    record: KernelRecord,
+    pending: Map<string, PendingRequest>,
+    id: string,
+    options: WaitOptions,
+    message: Message | undefined,
+  ): Promise<Reply> {
+    return boundedWait<Reply>(options, 'request', record.kernelId, (resolve, reject) => {
+      const entry: PendingRequest = { resolve: resolve as (message: Message) => void, reject };
+      const remove = (): void => {
         if (pending.get(id) === entry) pending.delete(id);
       };
-      const entry: PendingRequest = { resolve: resolve, reject };
       pending.set(id, entry);
-      if (send !== undefined) {
-        const sent = send();
+      if (message !== undefined) {
+        const sent = this.#deliver(record.kernelId, message, options, undefined, false);
         if (sent !== RESOLVED) {
           sent.catch((error: unknown) => {
             remove();

@@ -1,0 +1,29 @@
+import type { Message } from '../messages/types.js';
+
+/** A `runtime.request` waiting for the output whose correlationId is its message's id. */
+export interface PendingRequest {
+  resolve(message: Message): void;
+  reject(error: unknown): void;
+}
+
+let capturing: PendingReply;
+/** One executor shared by every request: it hands the resolvers to the entry being made. */
+function capture(resolve: (message: Message) => void, reject: (error: unknown) => void): void {
+  capturing.resolve = resolve;
+  capturing.reject = reject;
+}
+
+/**
+ * A reply promise with its resolvers, made with no closure (this is on the request path, where a
+ * closure per request shows in the profile).
+ */
+export class PendingReply implements PendingRequest {
+  readonly promise: Promise<Message>;
+  resolve!: (message: Message) => void;
+  reject!: (error: unknown) => void;
+
+  constructor() {
+    capturing = this;
+    this.promise = new Promise<Message>(capture);
+  }
+}
