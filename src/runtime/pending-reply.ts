@@ -23,6 +23,8 @@ export class PendingReply implements PendingRequest {
   reject!: (error: unknown) => void;
 
   constructor() {
+    // The shared executor needs to know which entry it fills; it runs synchronously, right below.
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
     capturing = this;
     this.promise = new Promise<Message>(capture);
   }

@@ -441,7 +441,7 @@ export class RingKernelRuntime implements AsyncDisposable {
     message: Message | undefined,
   ): Promise<Reply> {
     return boundedWait<Reply>(options, 'request', record.kernelId, (resolve, reject) => {
-      const entry: PendingRequest = { resolve: resolve as (message: Message) => void, reject };
+      const entry: PendingRequest = { resolve: resolve, reject };
       const remove = (): void => {
         if (pending.get(id) === entry) pending.delete(id);
       };
