@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import { RingKernelRuntime } from '../runtime/index.js';
 import { BenchEcho, echoKernel } from './echo-kernels.js';
-import type { EchoAdapter, EchoAdapterReference, EchoTarget } from './echo-method.js';
+import type { EchoActor, EchoAdapter, EchoAdapterReference, EchoTarget } from './echo-method.js';
 import { QueuedEcho } from './suites/baseline.js';
 
 /*
@@ -26,7 +26,29 @@ import { QueuedEcho } from './suites/baseline.js';
  *   synchronous run (1,000 per macrotask under the method) as one array, echoed as one array.
  */
 
+/*
+ * Per-actor handles are small classes, not `{ request: (value) => ... }` objects: a closure per
+ * actor would count in the heap per actor, and under tsx (esbuild `keepNames`) each such closure
+ * also gets its `name` redefined, a few hundred bytes more.
+ */
+
 // ------------------------------------------------------------------------------ ringkernel
+
+class RingkernelEchoHandle implements EchoActor<BenchEcho> {
+  readonly #runtime: RingKernelRuntime;
+  readonly #kernelId: string;
+  readonly #requests: readonly BenchEcho[];
+
+  constructor(runtime: RingKernelRuntime, kernelId: string, requests: readonly BenchEcho[]) {
+    this.#runtime = runtime;
+    this.#kernelId = kernelId;
+    this.#requests = requests;
+  }
+
+  request(value: number): Promise<BenchEcho> {
+    return this.#runtime.request<BenchEcho>(this.#kernelId, this.#requests[value]!);
+  }
+}
 
 export const ringkernelEcho: EchoAdapter<BenchEcho> = {
   name: 'ringkernel',
@@ -44,9 +66,7 @@ export const ringkernelEcho: EchoAdapter<BenchEcho> = {
         const kernelId = `echo-${spawned++}`;
         await runtime.launch(kernelId, kernel);
         await runtime.activate(kernelId);
-        return {
-          request: (value) => runtime.request<BenchEcho>(kernelId, requests[value]!),
-        };
+        return new RingkernelEchoHandle(runtime, kernelId, requests);
       },
       echoed: (reply) => reply.value,
       async close() {
@@ -77,6 +97,18 @@ interface ComedyActor {
 }
 interface ComedyActorRef {
   sendAndReceive(topic: string, ...message: unknown[]): PromiseLike<unknown>;
+}
+
+class ComedyEchoHandle implements EchoActor<number> {
+  readonly #actor: ComedyActorRef;
+
+  constructor(actor: ComedyActorRef) {
+    this.#actor = actor;
+  }
+
+  request(value: number): PromiseLike<number> {
+    return this.#actor.sendAndReceive('echo', value) as PromiseLike<number>;
+  }
 }
 
 /** The echo actor's definition: comedy instantiates the class per actor and calls `echo` per message. */
@@ -128,8 +160,7 @@ export const comedyEcho: EchoAdapter<number> = {
     const root = await system.rootActor();
     return {
       async spawn() {
-        const actor = await root.createChild(ComedyEchoActor, { mode: 'in-memory' });
-        return { request: (value) => actor.sendAndReceive('echo', value) as PromiseLike<number> };
+        return new ComedyEchoHandle(await root.createChild(ComedyEchoActor, { mode: 'in-memory' }));
       },
       echoed: (reply) => reply,
       async close() {

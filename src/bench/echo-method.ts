@@ -37,6 +37,13 @@ import { percentileOfSorted } from './measure.js';
  * and posts its figures back over IPC. "Heap used" is V8's `used_heap_size` after two full
  * collections (`gc()` twice, so objects freed by the first one's weak callbacks go too). The
  * suite repeats the child run and takes medians, like every other figure.
+ *
+ * The child runs what the parent runs: TypeScript through tsx under `npm run bench`, the built
+ * JavaScript under `ringkernel bench` from dist. They differ: tsx's esbuild transform keeps function
+ * names (`keepNames`), redefining `name` on every closure the sources create, which makes each
+ * ringkernel kernel about a third heavier (9.5 kB against 7.2 kB per kernel on the 2-vCPU dev
+ * machine); plain-JavaScript libraries (comedy) are unaffected. Adapters should hand out per-actor
+ * handles that are class instances rather than closures, for the same reason.
  */
 
 /** One echo actor as the method sees it. */
@@ -51,7 +58,7 @@ export interface EchoTarget<Reply> {
   spawn(): Promise<EchoActor<Reply>>;
   /** The value a reply echoes. */
   echoed(reply: Reply): number;
-  /** Untimed: the requests will carry values 0..count-1 (e.g. create the request messages now). */
+  /** Untimed, before any `spawn()`: the requests will carry values 0..count-1 (create request messages now). */
   prepare?(count: number): void | Promise<void>;
   /** Stops every actor and the system. */
   close(): Promise<void>;
