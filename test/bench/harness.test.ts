@@ -40,7 +40,7 @@ test('the baseline suite runs quick and reports every figure of issue 2, positiv
   const progress: BenchProgress[] = [];
   const lines: string[] = [];
   const report = await runBenchmarks({
-    // Only the baseline suite itself: the ring suite also reports baseline.messageport.* figures.
+    // Only the baseline suite itself: the peers suite also reports baseline.messageport.* figures.
     suites: benchSuites.filter((suite) => suite.name === 'baseline'),
     quick: true,
     onProgress: (event) => progress.push(event),

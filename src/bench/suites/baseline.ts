@@ -188,7 +188,11 @@ interface Envelope {
 
 const STOP_ID = -1;
 
-class QueuedEcho implements Echo {
+/**
+ * The in/out-queue echo with a correlation Map (`baseline.queued_echo.*`); also the bare
+ * "promise + queues + correlation map" peer of the echo method (`peers.promise_corr.*`).
+ */
+export class QueuedEcho implements Echo {
   readonly #inbox = new AsyncQueue<Envelope>();
   readonly #outbox = new AsyncQueue<Envelope>();
   readonly #pending = new Map<number, (value: number) => void>();

@@ -4,6 +4,7 @@ import { computeSuite } from './compute.js';
 import { coordinationSuite } from './coordination.js';
 import { gpuKernelsSuite } from './gpu-kernels.js';
 import { messagesSuite } from './messages.js';
+import { peersSuite } from './peers.js';
 import { ringSuite } from './ring.js';
 import { runtimeSuite } from './runtime.js';
 import { telemetrySuite } from './telemetry.js';
@@ -17,6 +18,7 @@ import { workerSuite } from './worker.js';
 export const benchSuites: readonly BenchSuite[] = [
   baselineSuite,
   runtimeSuite,
+  peersSuite,
   messagesSuite,
   coordinationSuite,
   ringSuite,

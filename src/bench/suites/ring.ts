@@ -5,7 +5,7 @@ import { percentileOfSorted, repeat } from '../measure.js';
 import type { BenchContext, BenchResult, BenchSuite } from '../types.js';
 
 /*
- * The raw SPSC byte ring between two threads, and the postMessage echo it is meant to replace.
+ * The raw SPSC byte ring between two threads.
  *
  * - `ring.frames_per_s`: one producer worker, one consumer worker, 16-byte frames; the producer
  *   stages frames and publishes the tail once per 64, the consumer drains in place and releases the
@@ -16,9 +16,9 @@ import type { BenchContext, BenchResult, BenchSuite } from '../types.js';
  *   RingChannel, one at a time, both sides spinning (the floor a worker kernel's RTT sits on);
  *   `ring.rtt_sleeping.*` with both sides sleeping in `Atomics.wait` between frames (no CPU burnt
  *   while idle), `ring.rtt_wait_async.*` with the host awaiting `Atomics.waitAsync` instead.
- * - `baseline.messageport.*`: the same echo over `postMessage` (a small `{ seq, value }` object):
- *   RTT one message at a time, throughput with every message posted at once (echoed messages per
- *   second).
+ *
+ * The postMessage echo these replace (`baseline.messageport.*`) is measured by the peers suite,
+ * with the echo method every peer gets (src/bench/echo-method.ts).
  *
  * Both threads of a measurement are workers or the main thread plus one worker; this machine has
  * 2 vCPUs, and where the host places them makes cross-thread figures bimodal: the per-run spread
@@ -43,8 +43,6 @@ const SIZES = {
     unbatchedFrames: 3_000_000,
     roundTrips: 20_000,
     sleepingRoundTrips: 3_000,
-    portRoundTrips: 10_000,
-    messages: 100_000,
     warmupRuns: 2,
     runs: 7,
   },
@@ -53,14 +51,12 @@ const SIZES = {
     unbatchedFrames: 100_000,
     roundTrips: 500,
     sleepingRoundTrips: 200,
-    portRoundTrips: 300,
-    messages: 2_000,
     warmupRuns: 1,
     runs: 2,
   },
 } as const;
 
-type Role = 'producer' | 'consumer' | 'ring-echo' | 'port-echo';
+type Role = 'producer' | 'consumer' | 'ring-echo';
 
 interface RoleData {
   readonly ringBenchRole: Role;
@@ -166,9 +162,6 @@ function runWorkerRole(data: RoleData, port: NonNullable<typeof parentPort>): vo
     case 'ring-echo':
       runRingEcho(RingChannel.attach(data.buffer!, 'worker'));
       break;
-    case 'port-echo':
-      port.on('message', (message: unknown) => port.postMessage(message));
-      break;
   }
 }
 
@@ -244,45 +237,6 @@ async function measureRingRoundTrips(
   return { p50: percentileOfSorted(samples, 50), p99: percentileOfSorted(samples, 99) };
 }
 
-interface PortMessage {
-  readonly seq: number;
-  readonly value: number;
-}
-
-async function measurePortRoundTrips(
-  worker: Worker,
-  roundTrips: number,
-): Promise<{ p50: number; p99: number }> {
-  const samples = new Float64Array(roundTrips);
-  for (let trip = 0; trip < roundTrips; trip++) {
-    const start = performance.now();
-    const reply = once(worker, 'message');
-    const message: PortMessage = { seq: trip, value: 1.5 };
-    worker.postMessage(message);
-    await reply;
-    samples[trip] = (performance.now() - start) * 1000;
-  }
-  samples.sort();
-  return { p50: percentileOfSorted(samples, 50), p99: percentileOfSorted(samples, 99) };
-}
-
-function measurePortThroughput(worker: Worker, messages: number): Promise<{ msgsPerSecond: number }> {
-  return new Promise((resolve) => {
-    let received = 0;
-    const start = performance.now();
-    const onReply = (): void => {
-      if (++received < messages) return;
-      worker.off('message', onReply);
-      resolve({ msgsPerSecond: messages / ((performance.now() - start) / 1000) });
-    };
-    worker.on('message', onReply);
-    for (let seq = 0; seq < messages; seq++) {
-      const message: PortMessage = { seq, value: 1.5 };
-      worker.postMessage(message);
-    }
-  });
-}
-
 function spread(values: readonly number[], scale: number, digits: number): string {
   return values
     .map((value) => (value / scale).toFixed(digits))
@@ -293,7 +247,7 @@ function spread(values: readonly number[], scale: number, digits: number): strin
 async function runRingSuite(context: BenchContext): Promise<BenchResult[]> {
   const size = context.quick ? SIZES.quick : SIZES.full;
   const repeatOptions = { warmupRuns: size.warmupRuns, runs: size.runs };
-  const stages = 5;
+  const stages = 3;
   let stage = 0;
   const onRun = (label: string) => (done: number, total: number) =>
     context.progress((stage + done / total) / stages, label);
@@ -369,53 +323,13 @@ async function runRingSuite(context: BenchContext): Promise<BenchResult[]> {
     await echo.terminate();
   }
 
-  const portEcho = await spawnRole({ ringBenchRole: 'port-echo' });
-  try {
-    const rtt = await repeat(() => measurePortRoundTrips(portEcho, size.portRoundTrips), {
-      ...repeatOptions,
-      onRun: onRun('postMessage rtt'),
-    });
-    stage++;
-    const throughput = await repeat(() => measurePortThroughput(portEcho, size.messages), {
-      ...repeatOptions,
-      onRun: onRun('postMessage throughput'),
-    });
-    context.log(
-      `postMessage per run: rtt p50 ${spread(
-        rtt.runs.map((run) => run.p50),
-        1,
-        1,
-      )} us; ` +
-        `throughput ${spread(
-          throughput.runs.map((run) => run.msgsPerSecond),
-          1e3,
-          0,
-        )} k msgs/s`,
-    );
-    results.push(
-      { name: 'baseline.messageport.rtt.p50_us', value: rtt.medians.p50, unit: 'us' },
-      { name: 'baseline.messageport.rtt.p99_us', value: rtt.medians.p99, unit: 'us' },
-      {
-        name: 'baseline.messageport.throughput.msgs_per_s',
-        value: throughput.medians.msgsPerSecond,
-        unit: 'msgs/s',
-      },
-    );
-  } finally {
-    await portEcho.terminate();
-  }
   context.progress(1);
   return results;
 }
 
-/**
- * The raw SPSC byte ring between two threads (batched and unbatched frames/s, spinning echo RTT)
- * and the postMessage echo baseline (`baseline.messageport.*`), measured in the same run.
- */
+/** The raw SPSC byte ring between two threads (batched and unbatched frames/s, echo RTT). */
 export const ringSuite: BenchSuite = {
   name: 'ring',
-  description:
-    'SharedArrayBuffer SPSC ring between threads (frames/s, echo RTT) and the postMessage baseline',
-  resultPrefixes: ['baseline.messageport.'],
+  description: 'SharedArrayBuffer SPSC ring between threads (frames/s, echo RTT)',
   run: runRingSuite,
 };

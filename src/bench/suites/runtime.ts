@@ -1,8 +1,7 @@
-import { defineMessage, field } from '../../messages/index.js';
 import type { Message } from '../../messages/types.js';
 import { Mailbox } from '../../queues/mailbox.js';
 import { RingKernelRuntime } from '../../runtime/runtime.js';
-import { ringKernel } from '../../runtime/ring-kernel.js';
+import { BenchEcho as Echo, forwardingKernel, templateEchoKernel } from '../echo-kernels.js';
 import { percentileOfSorted, repeat } from '../measure.js';
 import type { BenchContext, BenchResult, BenchSuite } from '../types.js';
 
@@ -17,32 +16,14 @@ import type { BenchContext, BenchResult, BenchSuite } from '../types.js';
  * without creating messages.
  */
 
-const Echo = defineMessage('BenchEcho', { value: field.f64() });
-
 const SIZES = {
   full: { roundTrips: 10_000, messages: 100_000, mailboxOps: 2_000_000, warmupRuns: 2, runs: 7 },
   quick: { roundTrips: 300, messages: 3_000, mailboxOps: 20_000, warmupRuns: 1, runs: 2 },
 } as const;
 
-const echoKernel = ringKernel<Message & { value: number }, Message>({ kernelId: 'echo' }, async (ctx) => {
-  while (!ctx.shouldTerminate) {
-    if (!ctx.isActive) {
-      await ctx.waitActive();
-      continue;
-    }
-    const request = await ctx.tryReceive({ timeout: 100 });
-    if (request === undefined) continue;
-    await ctx.send(Echo.reply(request, { value: request.value }));
-  }
-});
-
-/** The same loop handing the request itself back: what the runtime costs without creating a reply. */
-const forwardingKernel = ringKernel<Message & { value: number }, Message>(
-  { kernelId: 'echo' },
-  async (ctx) => {
-    for await (const request of ctx) await ctx.send(request);
-  },
-);
+const echoKernel = templateEchoKernel({ kernelId: 'echo' });
+/** The same echo handing the request itself back: what the runtime costs without creating a reply. */
+const forwardingEcho = forwardingKernel({ kernelId: 'echo' });
 
 async function withEcho<T>(
   work: (runtime: RingKernelRuntime) => Promise<T>,
@@ -125,7 +106,7 @@ export const runtimeSuite: BenchSuite = {
     const onRun = () => context.progress(++done / total);
     const rtt = await repeat(() => measureRoundTrips(size.roundTrips), { ...options, onRun });
     const throughput = await repeat(() => measureThroughput(size.messages), { ...options, onRun });
-    const forwarding = await repeat(() => measureThroughput(size.messages, forwardingKernel), {
+    const forwarding = await repeat(() => measureThroughput(size.messages, forwardingEcho), {
       ...options,
       onRun,
     });
