@@ -171,7 +171,7 @@ export class DurableState<T> implements AsyncDisposable {
     try {
       bytes = this.#serializer.encode(this.value);
     } catch (error) {
-      return Promise.reject(error as Error);
+      return Promise.reject(error);
     }
     const save = async () => {
       try {
