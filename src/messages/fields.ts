@@ -326,6 +326,13 @@ function isJsonValue(value: unknown, depth: number): boolean {
   return Object.values(value).every((item) => isJsonValue(item, depth + 1));
 }
 
+/**
+ * A wire `null` in a field's slot means "no value" (what `optional` sends for `undefined`), so a
+ * json field sends its `null` as empty bytes, which no JSON value decodes to: `null` round-trips
+ * exactly, also inside `optional(field.json())` and through worker frames.
+ */
+const JSON_NULL_ON_WIRE = new Uint8Array(0);
+
 /** A value that survives JSON: null, boolean, finite number, string, arrays and plain objects of those. */
 export type JsonValue =
   null | boolean | number | string | readonly JsonValue[] | { readonly [key: string]: JsonValue };
@@ -598,8 +605,9 @@ export const field = {
         kind: 'json',
         expected,
         check,
-        encode: identity,
-        decode: check,
+        encode: (value) => (value === null ? JSON_NULL_ON_WIRE : value),
+        decode: (raw, messageType, path) =>
+          raw instanceof Uint8Array && raw.length === 0 ? (null as T) : check(raw, messageType, path),
         clone: (value) => structuredClone(value),
       },
       options as O,
