@@ -19,6 +19,7 @@ export {
   PipelineBuilder,
   Pipeline,
   StageResult,
+  type PipelineTerminationReport,
   type StageHandler,
   type StageOptions,
   type AggregateOptions,
