@@ -129,7 +129,11 @@ test('terminate resolves with the termination reports of every stage, keyed by s
         }
         return Scored.create({ score: normalized.value });
       },
-      { replicas: 2, distribute: 'keyHash', key: (message) => (message as { value: number }).value },
+      {
+        replicas: 2,
+        distribute: 'keyHash',
+        key: (message) => (message as ReturnType<typeof Normalized.create>).value,
+      },
     )
     .start();
   const warmUp = Reading.create({ value: 1 });

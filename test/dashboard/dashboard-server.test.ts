@@ -59,7 +59,7 @@ async function openEvents(url: string): Promise<{ next(): Promise<[string, strin
           if (name !== undefined && data !== undefined) return [name, data];
           continue;
         }
-        const { done, value } = await reader.read();
+        const { done, value } = await within(reader.read(), 'data on the event stream');
         if (done) throw new Error('the event stream ended');
         buffer += decoder.decode(value, { stream: true });
       }
@@ -113,7 +113,7 @@ describe('serveDashboard', () => {
         events.some(([event, payload]) => event === 'inspection' && payload.includes('"archive"'));
       // Bounded: a regression fails here instead of reading snapshots forever.
       for (let read = 0; read < 200 && !sawArchive(); read++) {
-        events.push(await within(stream.next(), 'the next server-sent event'));
+        events.push(await stream.next());
       }
       assert.ok(sawArchive(), 'the inspection of the archive kernel arrived within 200 events');
       stream.close();
