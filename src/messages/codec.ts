@@ -118,7 +118,9 @@ export class MessageCodec {
     if (bytes.length === 0) throw new MessageDecodeError(expectedType, 'the input is empty');
     let wire: unknown;
     try {
-      wire = this.#packr.unpack(bytes);
+      // A fresh view: msgpackr caches a DataView as a property of its input, which must not show
+      // up on the caller's array.
+      wire = this.#packr.unpack(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length));
     } catch (error) {
       const reason = error instanceof Error ? error.message.slice(0, 80) : describeValue(error);
       throw new MessageDecodeError(expectedType, `not a valid msgpack message (${reason})`, { cause: error });

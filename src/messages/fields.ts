@@ -323,6 +323,8 @@ function isJsonValue(value: unknown, depth: number): boolean {
   if (Array.isArray(value)) return value.every((item) => isJsonValue(item, depth + 1));
   const prototype: unknown = Object.getPrototypeOf(value);
   if (prototype !== Object.prototype && prototype !== null) return false;
+  // msgpack decoders rename a `__proto__` key (prototype pollution guard): it could not round-trip.
+  if (Object.hasOwn(value, '__proto__')) return false;
   return Object.values(value).every((item) => isJsonValue(item, depth + 1));
 }
 
@@ -592,10 +594,12 @@ export const field = {
   },
   /**
    * Escape hatch: any JSON-compatible value (checked recursively, so keep it small on hot paths).
-   * Not frozen; treat it as read-only.
+   * Not frozen; treat it as read-only. `null` is a value like any other; as in JSON, `-0` arrives
+   * as `0`; objects with an own `__proto__` key are refused (no decoder would restore that key).
    */
   json: <T extends JsonValue = JsonValue, O extends FieldOptions<T> | undefined = undefined>(options?: O) => {
-    const expected = 'JSON value (null, boolean, finite number, string, arrays and plain objects of those)';
+    const expected =
+      "JSON value (null, boolean, finite number, string, arrays and plain objects of those, no '__proto__' key)";
     const check = (value: unknown, messageType: string, path: string): T => {
       if (isJsonValue(value, 0)) return value as T;
       throw invalid(messageType, path, value, expected);

@@ -150,6 +150,15 @@ describe('codec: round trips', () => {
     );
   });
 
+  it('decoding leaves the input bytes exactly as they were (no properties added)', () => {
+    const bytes = Everything.encode(everything());
+    const copy = bytes.slice();
+    Everything.decode(bytes);
+    new MessageRegistry([Everything]).decode(bytes);
+    assert.deepStrictEqual(Object.keys(bytes), Object.keys(copy));
+    assert.deepStrictEqual(bytes, copy);
+  });
+
   it('decoded typed arrays own their memory (no view into the input bytes)', () => {
     const original = everything();
     const bytes = Everything.encode(original);

@@ -189,6 +189,8 @@ describe('field kinds: validation on create', () => {
     rejects(field.json(), { a: Number.NaN }, /JSON value/);
     rejects(field.json(), { a: 1n }, /JSON value/);
     rejects(field.json(), new Map(), /JSON value/);
+    // JSON.parse makes an own __proto__ key, which msgpack decoders rename: refused, not mangled.
+    rejects(field.json(), JSON.parse('{"a": {"__proto__": 1}}'), /JSON value/);
   });
 
   it('json: null is a valid value that round-trips, also at the top level and inside optional', () => {
