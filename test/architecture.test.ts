@@ -5,7 +5,12 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const importPattern = /(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
+/**
+ * Module specifiers of `import ... from 'x'`, `export ... from 'x'`, bare `import 'x'` (side
+ * effects only) and literal `import('x')`.
+ */
+const importPattern =
+  /(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|\bimport\s*['"]([^'"]+)['"]|\bimport\(\s*['"]([^'"]+)['"]\s*\)/g;
 
 /** Every source file reachable from `entry` through static and literal dynamic imports. */
 function importClosure(entry: string): Map<string, string[]> {
@@ -13,7 +18,7 @@ function importClosure(entry: string): Map<string, string[]> {
   const visit = (file: string) => {
     if (files.has(file)) return;
     const specifiers = [...readFileSync(file, 'utf8').matchAll(importPattern)].map(
-      (match) => (match[1] ?? match[2])!,
+      (match) => (match[1] ?? match[2] ?? match[3])!,
     );
     files.set(file, specifiers);
     for (const specifier of specifiers) {
@@ -25,6 +30,30 @@ function importClosure(entry: string): Map<string, string[]> {
   visit(join(root, entry));
   return files;
 }
+
+test('the import scan sees every form of import, bare side-effect imports included', () => {
+  const closure = importClosure('test/fixtures/architecture/entry.ts');
+  assert.deepEqual(
+    [...closure].map(([file, specifiers]) => [relative(root, file), specifiers]),
+    [
+      ['test/fixtures/architecture/entry.ts', ['./side-effect.js']],
+      ['test/fixtures/architecture/side-effect.ts', ['node:fs']],
+    ],
+  );
+  const forms = [
+    "import { a } from 'node:a';",
+    "import type { B } from 'node:b';",
+    "export * from 'node:c';",
+    "import 'node:d';",
+    'import"node:e";',
+    "const f = await import('node:f');",
+    "import {\n  g,\n} from 'node:g';",
+  ].join('\n');
+  assert.deepEqual(
+    [...forms.matchAll(importPattern)].map((match) => match[1] ?? match[2] ?? match[3]),
+    ['node:a', 'node:b', 'node:c', 'node:d', 'node:e', 'node:f', 'node:g'],
+  );
+});
 
 test('the main entry (ringkernel) reaches no node: module, so the core runs in a browser', () => {
   const offenders = [...importClosure('src/index.ts')]

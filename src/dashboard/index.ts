@@ -1,5 +1,12 @@
 // Node adapters (node:http): exported from the `ringkernel/node` entry.
-export { serveDashboard, type DashboardOptions } from './serve-dashboard-node.js';
+export {
+  DEFAULT_MAX_CLIENT_BUFFER_BYTES,
+  DEFAULT_MAX_DASHBOARD_CLIENTS,
+  serveDashboard,
+  type DashboardEndpoint,
+  type DashboardOptions,
+  type SlowClientEvent,
+} from './serve-dashboard-node.js';
 export {
   dashboardSnapshot,
   toDashboardEvent,
@@ -10,6 +17,7 @@ export {
 export { dashboardPage } from './page.js';
 export { serveMetrics, type ServeMetricsOptions } from '../telemetry/exporters/serve-metrics-node.js';
 export {
+  hostOfHeader,
   isLoopbackHost,
   type HttpEndpoint,
   type HttpServeOptions,

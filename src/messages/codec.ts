@@ -58,9 +58,10 @@ export class MessageCodec {
   }
 
   /**
-   * Encodes a message made by a message definition. The returned bytes are a view into a buffer msgpackr
-   * shares between encodes: the view stays valid (msgpackr never writes over bytes it handed out), but
-   * never transfer or detach `bytes.buffer` (postMessage transfer lists): copy with `bytes.slice()` first.
+   * Encodes a message made by a message definition. The result is a plain `Uint8Array` that owns
+   * its memory (a copy, not a view into msgpackr's shared buffer): keep it, change it, or transfer
+   * its `buffer` (`postMessage` transfer lists, `structuredClone(..., { transfer })`) without
+   * affecting any other encoding.
    *
    * @throws {@link MessageTooLargeError} over `maxBytes`; `InvalidArgumentError` for plain objects.
    */
@@ -77,10 +78,12 @@ export class MessageCodec {
   encodeWith(definition: WireDefinition, message: Message): Uint8Array {
     const wire = definition.toWire(message);
     wire[0] = definition.name;
-    const bytes = this.#packr.pack(wire);
-    if (bytes.length > this.maxBytes)
-      throw new MessageTooLargeError(definition.name, bytes.length, this.maxBytes);
-    return bytes;
+    const packed = this.#packr.pack(wire);
+    if (packed.length > this.maxBytes)
+      throw new MessageTooLargeError(definition.name, packed.length, this.maxBytes);
+    // msgpackr packs into one buffer it reuses and returns a Buffer view of it: hand out a copy
+    // (a plain Uint8Array: Buffer's own slice() would be another view of the shared memory).
+    return new Uint8Array(packed);
   }
 
   /**
@@ -115,7 +118,9 @@ export class MessageCodec {
     if (bytes.length === 0) throw new MessageDecodeError(expectedType, 'the input is empty');
     let wire: unknown;
     try {
-      wire = this.#packr.unpack(bytes);
+      // A fresh view: msgpackr caches a DataView as a property of its input, which must not show
+      // up on the caller's array.
+      wire = this.#packr.unpack(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length));
     } catch (error) {
       const reason = error instanceof Error ? error.message.slice(0, 80) : describeValue(error);
       throw new MessageDecodeError(expectedType, `not a valid msgpack message (${reason})`, { cause: error });

@@ -323,8 +323,17 @@ function isJsonValue(value: unknown, depth: number): boolean {
   if (Array.isArray(value)) return value.every((item) => isJsonValue(item, depth + 1));
   const prototype: unknown = Object.getPrototypeOf(value);
   if (prototype !== Object.prototype && prototype !== null) return false;
+  // msgpack decoders rename a `__proto__` key (prototype pollution guard): it could not round-trip.
+  if (Object.hasOwn(value, '__proto__')) return false;
   return Object.values(value).every((item) => isJsonValue(item, depth + 1));
 }
+
+/**
+ * A wire `null` in a field's slot means "no value" (what `optional` sends for `undefined`), so a
+ * json field sends its `null` as empty bytes, which no JSON value decodes to: `null` round-trips
+ * exactly, also inside `optional(field.json())` and through worker frames.
+ */
+const JSON_NULL_ON_WIRE = new Uint8Array(0);
 
 /** A value that survives JSON: null, boolean, finite number, string, arrays and plain objects of those. */
 export type JsonValue =
@@ -585,10 +594,12 @@ export const field = {
   },
   /**
    * Escape hatch: any JSON-compatible value (checked recursively, so keep it small on hot paths).
-   * Not frozen; treat it as read-only.
+   * Not frozen; treat it as read-only. `null` is a value like any other; as in JSON, `-0` arrives
+   * as `0`; objects with an own `__proto__` key are refused (no decoder would restore that key).
    */
   json: <T extends JsonValue = JsonValue, O extends FieldOptions<T> | undefined = undefined>(options?: O) => {
-    const expected = 'JSON value (null, boolean, finite number, string, arrays and plain objects of those)';
+    const expected =
+      "JSON value (null, boolean, finite number, string, arrays and plain objects of those, no '__proto__' key)";
     const check = (value: unknown, messageType: string, path: string): T => {
       if (isJsonValue(value, 0)) return value as T;
       throw invalid(messageType, path, value, expected);
@@ -598,8 +609,9 @@ export const field = {
         kind: 'json',
         expected,
         check,
-        encode: identity,
-        decode: check,
+        encode: (value) => (value === null ? JSON_NULL_ON_WIRE : value),
+        decode: (raw, messageType, path) =>
+          raw instanceof Uint8Array && raw.length === 0 ? (null as T) : check(raw, messageType, path),
         clone: (value) => structuredClone(value),
       },
       options as O,

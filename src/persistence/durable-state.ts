@@ -19,7 +19,13 @@ export interface DurableStateOptions<T> {
   /** Snapshot at most this often while changed (ms). Default: not by time. */
   readonly everyMs?: number | undefined;
   readonly serializer?: StateSerializer<T> | undefined;
-  /** Called with snapshot errors from the timer (default: rethrown on a fresh task). */
+  /**
+   * Called with the error of each failed timer snapshot (`everyMs`). The changes stay pending and
+   * the next tick tries again, so a transient failure heals by itself. Default: one
+   * `console.warn` per distinct failure (same `code` and message count as one; a successful save
+   * forgets it), never an exception: a failing store must not crash the process on every tick.
+   * Errors of `snapshot()`, `touch()` and `close()` are not passed here: those calls reject.
+   */
   readonly onError?: ((error: unknown) => void) | undefined;
 }
 
@@ -33,6 +39,12 @@ const json: StateSerializer<unknown> = {
  * every N messages and/or every T ms while changed, and on `close()` / `await using` (shutdown).
  * A crash between snapshots loses the changes made since the last snapshot: at most
  * `everyMessages` messages (or `everyMs` of work).
+ *
+ * A failed save rejects the call that asked for it (`snapshot()`, `touch()`, `close()`) and
+ * leaves the changes pending: the next snapshot calls `store.save` again (a failure never poisons
+ * later snapshots). Failures of timer snapshots go to `onError` (see
+ * {@link DurableStateOptions.onError}); {@link DurableState.lastError} holds the latest failure
+ * until a save succeeds.
  *
  * @example
  * ```ts
@@ -53,6 +65,19 @@ export async function durableState<T>(options: DurableStateOptions<T>): Promise<
   return new DurableState(options, serializer, value, bytes !== undefined);
 }
 
+/** Key of a failure for "report once per distinct failure": its `code` (if any) and message. */
+function failureKey(error: unknown): string {
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    return `${typeof code === 'string' ? code : ''}\u0000${error.name}\u0000${error.message}`;
+  }
+  return `\u0000${String(error)}`;
+}
+
+/**
+ * The value and snapshot schedule returned by {@link durableState}. Use it with `await using` (or
+ * call {@link DurableState.close}) so that leaving the kernel saves a final snapshot.
+ */
 export class DurableState<T> implements AsyncDisposable {
   /** The live state: mutate it, then call `touch()`. */
   value: T;
@@ -63,7 +88,13 @@ export class DurableState<T> implements AsyncDisposable {
   #changes = 0;
   #snapshots = 0;
   #timer: ReturnType<typeof setInterval> | undefined;
+  /** The tail of the save queue; never rejects (each caller gets its own save's outcome). */
   #saving: Promise<void> = Promise.resolve();
+  #timerSnapshotRunning = false;
+  /** Failure keys already reported by the default `onError` since the last successful save. */
+  readonly #reported = new Set<string>();
+  #lastError: unknown = undefined;
+  #failed = false;
   #closed = false;
 
   constructor(options: DurableStateOptions<T>, serializer: StateSerializer<T>, value: T, restored: boolean) {
@@ -81,20 +112,31 @@ export class DurableState<T> implements AsyncDisposable {
     this.value = value;
     this.restored = restored;
     if (everyMs !== undefined) {
+      const onError = options.onError ?? ((error: unknown) => this.#warnOnce(error));
       this.#timer = setInterval(() => {
-        if (this.#changes > 0) {
-          this.snapshot().catch(
-            options.onError ??
-              ((error: unknown) => {
-                setTimeout(() => {
-                  throw error;
-                }, 0);
-              }),
-          );
-        }
+        // A slow store must not pile up one snapshot per tick: skip ticks while one is running.
+        if (this.#changes === 0 || this.#timerSnapshotRunning) return;
+        this.#timerSnapshotRunning = true;
+        this.snapshot()
+          .catch(onError)
+          .finally(() => {
+            this.#timerSnapshotRunning = false;
+          });
       }, everyMs);
       (this.#timer as { unref?: () => void }).unref?.();
     }
+  }
+
+  #warnOnce(error: unknown): void {
+    const key = failureKey(error);
+    if (this.#reported.has(key)) return;
+    this.#reported.add(key);
+    console.warn(
+      `ringkernel: durable state '${this.#options.key}': snapshot failed; the changes stay pending ` +
+        'and the next tick retries (this failure is reported once until a save succeeds; pass ' +
+        'onError to handle it yourself):',
+      error,
+    );
   }
 
   /** Changes since the last snapshot. */
@@ -114,23 +156,53 @@ export class DurableState<T> implements AsyncDisposable {
     return every !== undefined && this.#changes >= every ? this.snapshot() : Promise.resolve();
   }
 
-  /** Writes the current value now (after any snapshot in progress). */
-  snapshot(): Promise<void> {
-    const changes = this.#changes;
-    const bytes = this.#serializer.encode(this.value);
-    this.#saving = this.#saving.then(async () => {
-      await this.#options.store.save(this.#options.key, bytes);
-      this.#snapshots++;
-      this.#changes -= Math.min(this.#changes, changes);
-    });
-    return this.#saving;
+  /** The error of the latest failed save, or `undefined` once a save succeeded (or none failed). */
+  get lastError(): unknown {
+    return this.#lastError;
   }
 
-  /** Final snapshot and stop the timer (the "save on shutdown" step). */
+  /**
+   * Writes the current value now (after any snapshot in progress). Rejects with the store's error
+   * if this save fails; the changes then stay pending and the next snapshot tries again.
+   */
+  snapshot(): Promise<void> {
+    const changes = this.#changes;
+    let bytes: Uint8Array;
+    try {
+      bytes = this.#serializer.encode(this.value);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const save = async () => {
+      try {
+        await this.#options.store.save(this.#options.key, bytes);
+      } catch (error) {
+        this.#lastError = error;
+        this.#failed = true;
+        throw error;
+      }
+      this.#lastError = undefined;
+      this.#failed = false;
+      this.#reported.clear();
+      this.#snapshots++;
+      this.#changes -= Math.min(this.#changes, changes);
+    };
+    const result = this.#saving.then(save);
+    // The queue waits for this save but does not inherit its failure.
+    this.#saving = result.catch(() => undefined);
+    return result;
+  }
+
+  /**
+   * Final snapshot and stop the timer (the "save on shutdown" step). If the final save fails, the
+   * returned promise rejects and calling `close()` again retries it; once it succeeded, further
+   * calls resolve at once.
+   */
   async close(): Promise<void> {
-    if (this.#closed) return;
+    if (this.#closed && !this.#failed) return;
     this.#closed = true;
     if (this.#timer !== undefined) clearInterval(this.#timer);
+    this.#timer = undefined;
     await this.snapshot();
   }
 

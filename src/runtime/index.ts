@@ -20,6 +20,7 @@ export {
   PipelineBuilder,
   Pipeline,
   StageResult,
+  type PipelineTerminationReport,
   type StageHandler,
   type StageOptions,
   type AggregateOptions,

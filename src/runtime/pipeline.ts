@@ -10,6 +10,8 @@ import { ringKernel } from './ring-kernel.js';
 import { Route, type RouteStrategy } from './routes.js';
 import type { RingKernelRuntime } from './runtime.js';
 import type { SupervisionOptions } from './supervision.js';
+import { KernelNotFoundError } from './errors.js';
+import type { TerminationReport } from './termination-report.js';
 
 /**
  * What a pipeline emits when a stage fails on a message: the guide's StageResult. It carries the
@@ -304,6 +306,14 @@ function keyOrCorrelation(key: (message: Message) => string | number): (message:
   return (message) => (StageResult.is(message) ? (message.correlationId ?? message.messageId) : key(message));
 }
 
+/**
+ * What {@link Pipeline.terminate} resolves with: for each stage, keyed by its name (the keys of
+ * {@link Pipeline.telemetry}, in pipeline order), the termination reports of its replicas in the
+ * order of the stage's `kernelIds`. A replica that was already removed from the runtime by other
+ * means (say `runtime.terminate(id)` directly) has no report and is left out.
+ */
+export type PipelineTerminationReport = Readonly<Record<string, readonly TerminationReport[]>>;
+
 /** A running pipeline. */
 export class Pipeline implements AsyncDisposable {
   readonly name: string;
@@ -312,6 +322,7 @@ export class Pipeline implements AsyncDisposable {
   readonly #runtime: RingKernelRuntime;
   readonly #entry: Route;
   readonly #exit: string;
+  #termination: Promise<PipelineTerminationReport> | undefined;
 
   constructor(
     runtime: RingKernelRuntime,
@@ -356,16 +367,51 @@ export class Pipeline implements AsyncDisposable {
     return result;
   }
 
-  /** Terminates every stage, head first, so in-flight messages drain downstream as far as they can. */
-  async terminate(options: { timeout?: number } = {}): Promise<void> {
-    for (const stage of this.stages) {
-      await Promise.all(
-        stage.kernelIds.map((id) => this.#runtime.terminate(id, options).catch(() => undefined)),
-      );
+  /**
+   * Terminates every stage, head first, so in-flight messages drain downstream as far as they can,
+   * and resolves with every stage's termination reports (see {@link PipelineTerminationReport}):
+   * what each replica left queued, was interrupted in or could not deliver. Calling it again
+   * returns the same reports. Rejects with the first error other than a kernel already gone,
+   * after every stage was asked to terminate.
+   *
+   * @example
+   * ```ts
+   * const reports = await pipeline.terminate({ timeout: 1000 });
+   * for (const [stage, replicas] of Object.entries(reports))
+   *   console.log(stage, replicas.map((report) => report.unprocessedInputs.length));
+   * ```
+   */
+  terminate(options: { timeout?: number } = {}): Promise<PipelineTerminationReport> {
+    if (this.#termination === undefined) {
+      const termination = this.#terminate(options);
+      this.#termination = termination;
+      // A failed attempt may be retried.
+      termination.catch(() => {
+        if (this.#termination === termination) this.#termination = undefined;
+      });
     }
+    return this.#termination;
   }
 
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.terminate();
+  async #terminate(options: { timeout?: number }): Promise<PipelineTerminationReport> {
+    const reports: Record<string, readonly TerminationReport[]> = {};
+    let failure: { error: unknown } | undefined;
+    for (const stage of this.stages) {
+      const outcomes = await Promise.all(
+        stage.kernelIds.map((id) =>
+          this.#runtime.terminate(id, options).catch((error: unknown) => {
+            if (!(error instanceof KernelNotFoundError)) failure ??= { error };
+            return undefined;
+          }),
+        ),
+      );
+      reports[stage.name] = outcomes.filter((report) => report !== undefined);
+    }
+    if (failure !== undefined) throw failure.error;
+    return reports;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.terminate();
   }
 }

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { defineMessage, field } from '../../src/messages/index.js';
 import { RingKernelRuntime, StageResult } from '../../src/runtime/index.js';
+import { within } from '../helpers/bounded.js';
 
 const Reading = defineMessage('PipelineReading', {
   value: field.f64(),
@@ -107,4 +108,54 @@ test('fan-out over replicas (keyHash) merges back, and an aggregator flushes on 
   const scoreStage = pipeline.telemetry().score!;
   const replicasUsed = scoreStage.filter((snapshot) => snapshot.messagesProcessed > 0).length;
   assert.ok(replicasUsed >= 1 && replicasUsed <= 2, 'two keys use at most two replicas');
+});
+
+test('terminate resolves with the termination reports of every stage, keyed by stage, replicas in order', async () => {
+  await using runtime = new RingKernelRuntime();
+  let entered: () => void = () => undefined;
+  const stuck = new Promise<void>((resolve) => (entered = resolve));
+  const pipeline = await runtime
+    .pipeline('t')
+    .stage('normalize', (reading: ReturnType<typeof Reading.create>) =>
+      Normalized.create({ value: reading.value }),
+    )
+    .stage(
+      'score',
+      async (normalized: ReturnType<typeof Normalized.create>) => {
+        if (normalized.value === 13) {
+          entered();
+          // Stands for a replica that stops responding: only a forced stop ends it.
+          await new Promise(() => undefined);
+        }
+        return Scored.create({ score: normalized.value });
+      },
+      {
+        replicas: 2,
+        distribute: 'keyHash',
+        key: (message) => (message as ReturnType<typeof Normalized.create>).value,
+      },
+    )
+    .start();
+  const warmUp = Reading.create({ value: 1 });
+  assert.equal((await pipeline.request(warmUp, { timeout: 5000 })).correlationId, warmUp.messageId);
+  const unlucky = Reading.create({ value: 13 });
+  await pipeline.send(unlucky);
+  await within(stuck, 'the score replica to take the message it hangs on');
+  const reports = await pipeline.terminate({ timeout: 50 });
+  assert.deepEqual(Object.keys(reports), ['normalize', 'score', 'out']);
+  assert.deepEqual(
+    Object.values(reports).map((replicas) => replicas.map((report) => report.kernelId)),
+    pipeline.stages.map((stage) => stage.kernelIds),
+  );
+  assert.deepEqual(
+    reports.normalize!.map((report) => report.graceful),
+    [true],
+  );
+  const score = reports.score!;
+  const hung = score.filter((report) => !report.graceful);
+  assert.equal(hung.length, 1, 'the stuck replica was force-stopped');
+  assert.equal(hung[0]!.interruptedInputs.length, 1, 'the message it was stuck on is reported');
+  assert.equal((hung[0]!.interruptedInputs[0] as ReturnType<typeof Normalized.create>).value, 13);
+  assert.equal(await pipeline.terminate(), reports, 'a second call returns the same reports');
+  assert.deepEqual(runtime.kernelIds, []);
 });

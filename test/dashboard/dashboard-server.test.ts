@@ -1,11 +1,19 @@
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
+import { connect } from 'node:net';
+import { once } from 'node:events';
 import { describe, it } from 'node:test';
 import { defineMessage, field } from '../../src/messages/index.js';
 import { RingKernelRuntime, ringKernel } from '../../src/runtime/index.js';
-import { dashboardSnapshot, serveDashboard, type DashboardSnapshot } from '../../src/dashboard/index.js';
+import {
+  dashboardSnapshot,
+  serveDashboard,
+  type DashboardSnapshot,
+  type SlowClientEvent,
+} from '../../src/dashboard/index.js';
 import { InsecureBindingError } from '../../src/telemetry/exporters/index.js';
 import { InvalidArgumentError } from '../../src/errors.js';
+import { ACCEPTED_HOSTS, REFUSED_HOSTS, getWithHost } from '../helpers/http.js';
+import { pollUntil, within } from '../helpers/bounded.js';
 
 const Note = defineMessage('DashboardNote', { text: field.string() });
 
@@ -51,7 +59,7 @@ async function openEvents(url: string): Promise<{ next(): Promise<[string, strin
           if (name !== undefined && data !== undefined) return [name, data];
           continue;
         }
-        const { done, value } = await reader.read();
+        const { done, value } = await within(reader.read(), 'data on the event stream');
         if (done) throw new Error('the event stream ended');
         buffer += decoder.decode(value, { stream: true });
       }
@@ -60,20 +68,28 @@ async function openEvents(url: string): Promise<{ next(): Promise<[string, strin
   };
 }
 
-/** A GET with a chosen Host header (fetch does not let one set it). */
-function getWithHost(url: string, host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const target = new URL(url);
-    const outgoing = request(
-      { host: target.hostname, port: target.port, path: '/', headers: { host } },
-      (response) => {
-        response.resume();
-        resolve(response.statusCode ?? 0);
-      },
-    );
-    outgoing.on('error', reject);
-    outgoing.end();
-  });
+/** A source whose every snapshot is about `bytes` long, counting its inspections. */
+function bulkySource(bytes: number) {
+  const summary = new RingKernelRuntime().getSummary();
+  const routes = Array.from({ length: Math.ceil(bytes / 250) }, (_, index) => ({
+    from: `${'k'.repeat(100)}${index}`,
+    to: ['t'.repeat(100)],
+    strategy: 'roundRobin',
+  }));
+  const counts = { inspecting: 0 };
+  const source = {
+    kernelIds: [] as string[],
+    routes,
+    getTelemetry: (): never => {
+      throw new Error('no kernels');
+    },
+    getSummary: () => summary,
+    inspect: () => {
+      counts.inspecting++;
+      return () => void counts.inspecting--;
+    },
+  };
+  return { source, counts };
 }
 
 describe('serveDashboard', () => {
@@ -93,9 +109,13 @@ describe('serveDashboard', () => {
       // Connected: the dashboard inspects the runtime now, so this note shows up in the event stream.
       await runtime.send('notes', Note.create({ text: 'hello' }));
       const events: [string, string][] = [];
-      while (!events.some(([event, payload]) => event === 'inspection' && payload.includes('"archive"'))) {
+      const sawArchive = () =>
+        events.some(([event, payload]) => event === 'inspection' && payload.includes('"archive"'));
+      // Bounded: a regression fails here instead of reading snapshots forever.
+      for (let read = 0; read < 200 && !sawArchive(); read++) {
         events.push(await stream.next());
       }
+      assert.ok(sawArchive(), 'the inspection of the archive kernel arrived within 200 events');
       stream.close();
       const inspections = events
         .filter(([name]) => name === 'inspection')
@@ -143,9 +163,94 @@ describe('serveDashboard', () => {
     } finally {
       await dashboard.close();
     }
+    for (const allowedHosts of [['a:80'], ['a.example/x'], [''], 'a.example']) {
+      await assert.rejects(
+        serveDashboard(runtime, { port: 0, allowedHosts: allowedHosts as string[] }),
+        InvalidArgumentError,
+      );
+    }
     await assert.rejects(serveDashboard(runtime, { host: '0.0.0.0', port: 0 }), InsecureBindingError);
     await assert.rejects(serveDashboard(runtime, { host: '192.168.1.10', port: 0 }), InsecureBindingError);
     await assert.rejects(serveDashboard(runtime, { port: 0, token: 'short' }), InvalidArgumentError);
+  });
+
+  it('parses Host strictly: loopback names with an optional port and configured hosts, nothing else', async () => {
+    const runtime = new RingKernelRuntime();
+    const dashboard = await serveDashboard(runtime, { port: 0, allowedHosts: ['Dash.Internal'] });
+    try {
+      for (const host of [...ACCEPTED_HOSTS(dashboard.port), 'dash.internal', 'dash.internal:8080']) {
+        assert.equal(await getWithHost(dashboard.url, host), 200, `Host: ${host}`);
+      }
+      for (const host of REFUSED_HOSTS) {
+        assert.equal(await getWithHost(dashboard.url, host), 403, `Host: ${host}`);
+      }
+    } finally {
+      await dashboard.close();
+    }
+  });
+
+  it('serves at most maxClients event streams (503 beyond) and frees a slot when a client leaves', async () => {
+    const runtime = await noteRuntime();
+    const dashboard = await serveDashboard(runtime, { port: 0, interval: 50, maxClients: 2 });
+    try {
+      const events = new URL('events', dashboard.url).href;
+      const first = await openEvents(events);
+      const second = await openEvents(events);
+      assert.equal(dashboard.clients, 2);
+      const refused = await fetch(events);
+      assert.equal(refused.status, 503);
+      assert.equal(refused.headers.get('retry-after'), '5');
+      assert.match(await refused.text(), /too many dashboard pages open \(the limit is 2\)/);
+      assert.equal((await fetch(new URL('api/snapshot', dashboard.url))).status, 200, 'only streams count');
+      first.close();
+      await pollUntil(() => dashboard.clients === 1, 'the server to forget the closed stream');
+      const third = await openEvents(events);
+      assert.equal((await third.next())[0], 'snapshot');
+      second.close();
+      third.close();
+      await pollUntil(() => dashboard.clients === 0, 'the server to forget every stream');
+    } finally {
+      await dashboard.close();
+      await runtime.terminateAll();
+    }
+    await assert.rejects(serveDashboard(runtime, { port: 0, maxClients: 0 }), InvalidArgumentError);
+    await assert.rejects(
+      serveDashboard(runtime, { port: 0, maxClientBufferBytes: 1.5 }),
+      InvalidArgumentError,
+    );
+  });
+
+  it('disconnects a client that never reads once its unsent backlog passes maxClientBufferBytes', async () => {
+    const { source, counts } = bulkySource(256 * 1024);
+    const limit = 64 * 1024;
+    let slow: (event: SlowClientEvent) => void = () => undefined;
+    const disconnected = new Promise<SlowClientEvent>((resolve) => (slow = resolve));
+    const dashboard = await serveDashboard(source, {
+      port: 0,
+      interval: 20,
+      maxClientBufferBytes: limit,
+      onSlowClient: (event) => slow(event),
+    });
+    const socket = connect(dashboard.port, '127.0.0.1');
+    socket.on('error', () => undefined); // a reset is one way to learn of the disconnection
+    try {
+      await once(socket, 'connect');
+      // Reads nothing: the kernel's socket buffers fill up, then the server's.
+      socket.pause();
+      socket.write(`GET /events HTTP/1.1\r\nHost: 127.0.0.1:${dashboard.port}\r\n\r\n`);
+      const event = await within(disconnected, 'the slow client to be disconnected');
+      assert.equal(event.limit, limit);
+      assert.ok(event.bufferedBytes > limit, `${event.bufferedBytes} bytes were waiting`);
+      assert.equal(event.remoteAddress, '127.0.0.1');
+      assert.equal(dashboard.clients, 0, 'the client is forgotten');
+      assert.equal(counts.inspecting, 0, 'with no client left, the dashboard stops inspecting');
+      const closed = once(socket, 'close');
+      socket.resume();
+      await within(closed, 'the client to see its connection end');
+    } finally {
+      socket.destroy();
+      await dashboard.close();
+    }
   });
 
   it('with a token, every request needs it', async () => {

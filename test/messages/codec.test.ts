@@ -150,6 +150,15 @@ describe('codec: round trips', () => {
     );
   });
 
+  it('decoding leaves the input bytes exactly as they were (no properties added)', () => {
+    const bytes = Everything.encode(everything());
+    const copy = bytes.slice();
+    Everything.decode(bytes);
+    new MessageRegistry([Everything]).decode(bytes);
+    assert.deepStrictEqual(Object.keys(bytes), Object.keys(copy));
+    assert.deepStrictEqual(bytes, copy);
+  });
+
   it('decoded typed arrays own their memory (no view into the input bytes)', () => {
     const original = everything();
     const bytes = Everything.encode(original);
@@ -177,6 +186,42 @@ describe('codec: round trips', () => {
     assert.deepEqual(decoded, message);
     assert.ok(!(decoded.data.buffer instanceof SharedArrayBuffer));
     assert.ok(!(decoded.values.buffer instanceof SharedArrayBuffer));
+  });
+
+  it('encode returns an owned plain Uint8Array: encodings never alias, and transferring one leaves the others whole', async () => {
+    const codec = new MessageCodec();
+    const registry = new MessageRegistry([Point]);
+    for (const encode of [
+      (message: MessageOf<typeof Point>) => Point.encode(message),
+      (message: MessageOf<typeof Point>) => codec.encode(message),
+      (message: MessageOf<typeof Point>) => registry.encode(message),
+    ]) {
+      const first = encode(Point.create({ x: 1, y: 2 }));
+      const second = encode(Point.create({ x: 3, y: 4 }));
+      assert.equal(Object.getPrototypeOf(first), Uint8Array.prototype, 'a plain Uint8Array, not a Buffer');
+      assert.equal(first.byteOffset, 0);
+      assert.equal(first.buffer.byteLength, first.length, 'owns exactly its bytes');
+      assert.notEqual(first.buffer, second.buffer, 'two encodings do not share memory');
+      const expected = second.slice();
+      const moved = structuredClone(first, { transfer: [first.buffer] });
+      assert.equal(first.length, 0, 'the transferred encoding is detached');
+      assert.deepEqual(second, expected, 'transferring one encoding leaves another intact');
+      assert.deepEqual(Point.decode(second), Point.decode(expected));
+      assert.equal(Point.decode(moved).x, 1);
+      // Across threads: postMessage with a transfer list.
+      const third = encode(Point.create({ x: 5, y: 6 }));
+      const fourth = encode(Point.create({ x: 7, y: 8 }));
+      const { port1, port2 } = new MessageChannel();
+      const received = new Promise<Uint8Array>((resolve) => {
+        port2.onmessage = (event: MessageEvent<Uint8Array>) => resolve(event.data);
+      });
+      port1.postMessage(third, [third.buffer]);
+      assert.equal(Point.decode(await received).x, 5);
+      port1.close();
+      port2.close();
+      assert.equal(third.length, 0);
+      assert.equal(Point.decode(fourth).x, 7, 'the other encoding is still readable');
+    }
   });
 
   it('encodes typed array views at an offset without the rest of their buffer', () => {

@@ -189,6 +189,26 @@ describe('field kinds: validation on create', () => {
     rejects(field.json(), { a: Number.NaN }, /JSON value/);
     rejects(field.json(), { a: 1n }, /JSON value/);
     rejects(field.json(), new Map(), /JSON value/);
+    // JSON.parse makes an own __proto__ key, which msgpack decoders rename: refused, not mangled.
+    rejects(field.json(), JSON.parse('{"a": {"__proto__": 1}}'), /JSON value/);
+  });
+
+  it('json: null is a valid value that round-trips, also at the top level and inside optional', () => {
+    const J = defineMessage('JsonNull', { doc: field.json(), maybe: field.optional(field.json()) });
+    const nulls = J.decode(J.encode(J.create({ doc: null, maybe: null })));
+    assert.equal(nulls.doc, null);
+    assert.equal(nulls.maybe, null, 'an optional json null stays null, not undefined');
+    const absent = J.decode(J.encode(J.create({ doc: [null, { a: null }] })));
+    assert.deepEqual(absent.doc, [null, { a: null }]);
+    assert.equal(absent.maybe, undefined);
+    const Defaulted = defineMessage('JsonNullDefault', { doc: field.json({ default: null }) });
+    assert.equal(Defaulted.decode(Defaulted.encode(Defaulted.create({}))).doc, null);
+    const Listed = defineMessage('JsonNullList', { docs: field.list(field.json()) });
+    assert.deepEqual(Listed.decode(Listed.encode(Listed.create({ docs: [null, 1, null] }))).docs, [
+      null,
+      1,
+      null,
+    ]);
   });
 
   it('describes the bad value in the message', () => {

@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -7,9 +7,69 @@ import { defineMessage, field } from '../../src/messages/index.js';
 import { durableState, MemoryStateStore, type StateStore } from '../../src/persistence/index.js';
 import { FileStateStore } from '../../src/persistence/node.js';
 import { RingKernelRuntime, ringKernel, type KernelContext } from '../../src/runtime/index.js';
+import { within } from '../helpers/bounded.js';
 
 const Increment = defineMessage('PersistIncrement', { hang: field.bool({ default: false }) });
 const Count = defineMessage('PersistCount', { count: field.i32() });
+
+/** A memory store whose first `failures` saves reject; tests await its save calls. */
+class FlakyStore extends MemoryStateStore {
+  calls = 0;
+  successes = 0;
+  #failures: number;
+  #waiters: { count: number; kind: 'calls' | 'successes'; resolve: () => void }[] = [];
+
+  constructor(failures: number) {
+    super();
+    this.#failures = failures;
+  }
+
+  /** Makes the next `count` saves fail (e.g. the disk filled up again). */
+  failNext(count: number): void {
+    this.#failures = count;
+  }
+
+  override async save(key: string, bytes: Uint8Array): Promise<void> {
+    this.calls++;
+    try {
+      if (this.#failures > 0) {
+        this.#failures--;
+        const error = new Error('disk full') as NodeJS.ErrnoException;
+        error.code = 'ENOSPC';
+        throw error;
+      }
+      await super.save(key, bytes);
+      this.successes++;
+    } finally {
+      this.#notify();
+    }
+  }
+
+  /** Resolves once `save` has been called `count` times in all (failed or not). */
+  called(count: number): Promise<void> {
+    return this.#wait('calls', count);
+  }
+
+  /** Resolves once `count` saves in all have succeeded. */
+  saved(count: number): Promise<void> {
+    return this.#wait('successes', count);
+  }
+
+  #wait(kind: 'calls' | 'successes', count: number): Promise<void> {
+    return new Promise((resolve) => {
+      this.#waiters.push({ kind, count, resolve });
+      this.#notify();
+    });
+  }
+
+  #notify(): void {
+    this.#waiters = this.#waiters.filter((waiter) => {
+      if (this[waiter.kind] < waiter.count) return true;
+      waiter.resolve();
+      return false;
+    });
+  }
+}
 
 function persistentCounter(store: StateStore, everyMessages: number) {
   return async (ctx: KernelContext<ReturnType<typeof Increment.create>, ReturnType<typeof Count.create>>) => {
@@ -85,12 +145,96 @@ test('terminate saves on shutdown, and a relaunch resumes exactly', async () => 
 });
 
 test('time-based snapshots happen while changed; keys are validated', async () => {
-  const store = new MemoryStateStore();
+  const store = new FlakyStore(0);
   const state = await durableState({ store, key: 'k', initial: () => ({ n: 0 }), everyMs: 5 });
   state.value.n = 7;
   await state.touch();
-  while (state.snapshots === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+  await within(store.saved(1), 'the first timer snapshot');
   assert.deepEqual(JSON.parse(new TextDecoder().decode(await store.load('k'))), { n: 7 });
   await state.close();
   assert.throws(() => new FileStateStore('/tmp').pathOf('../escape'), { code: 'INVALID_ARGUMENT' });
+});
+
+test('a failed save does not poison later snapshots: the next one calls save again', async () => {
+  const store = new FlakyStore(1);
+  const state = await durableState({ store, key: 'k', initial: () => ({ n: 0 }) });
+  state.value.n = 1;
+  await assert.rejects(
+    state.touch().then(() => state.snapshot()),
+    { code: 'ENOSPC' },
+  );
+  assert.equal(store.calls, 1);
+  assert.equal((state.lastError as NodeJS.ErrnoException).code, 'ENOSPC');
+  assert.equal(state.pendingChanges, 1, 'the change stays pending after a failed save');
+  state.value.n = 2;
+  await state.snapshot();
+  assert.equal(store.calls, 2, 'the retry reached the store');
+  assert.equal(state.lastError, undefined);
+  assert.equal(state.pendingChanges, 0);
+  assert.deepEqual(JSON.parse(new TextDecoder().decode(await store.load('k'))), { n: 2 });
+});
+
+test('close() after a failed save saves again, and retries its own failed final save', async () => {
+  const store = new FlakyStore(1);
+  const state = await durableState({ store, key: 'k', initial: () => ({ n: 0 }) });
+  state.value.n = 1;
+  await assert.rejects(state.snapshot(), { code: 'ENOSPC' });
+  await state.close();
+  assert.equal(store.calls, 2);
+  assert.deepEqual(JSON.parse(new TextDecoder().decode(await store.load('k'))), { n: 1 });
+
+  const again = await durableState({ store, key: 'k', initial: () => ({ n: 0 }) });
+  store.failNext(1);
+  again.value.n = 5;
+  await assert.rejects(again.close(), { code: 'ENOSPC' });
+  await again.close();
+  assert.equal(store.calls, 4, 'the second close() retried the failed final save');
+  assert.deepEqual(JSON.parse(new TextDecoder().decode(await store.load('k'))), { n: 5 });
+  await again.close();
+  assert.equal(store.calls, 4, 'once the final save succeeded, close() is a no-op');
+});
+
+test('timer snapshots retry after failures; the default onError warns once per distinct failure and never throws', async (t: TestContext) => {
+  const warnings: unknown[][] = [];
+  t.mock.method(console, 'warn', (...args: unknown[]) => void warnings.push(args));
+  const store = new FlakyStore(3);
+  const state = await durableState({ store, key: 'k', initial: () => ({ n: 0 }), everyMs: 2 });
+  state.value.n = 1;
+  await state.touch();
+  // Three failing ticks, then a successful one: a throwing onError would fail this test as an
+  // uncaught exception.
+  await within(store.saved(1), 'a timer snapshot after three failures');
+  assert.equal(store.calls, 4);
+  assert.equal(warnings.length, 1, 'the same failure is reported once');
+  assert.match(String(warnings[0]![0]), /durable state 'k': snapshot failed/);
+  assert.equal((warnings[0]![1] as NodeJS.ErrnoException).code, 'ENOSPC');
+  assert.equal(state.pendingChanges, 0);
+  assert.equal(state.lastError, undefined);
+  // After a success the same failure is news again.
+  store.failNext(2);
+  state.value.n = 2;
+  await state.touch();
+  await within(store.saved(2), 'a timer snapshot after two more failures');
+  assert.equal(warnings.length, 2);
+  await state.close();
+  assert.deepEqual(JSON.parse(new TextDecoder().decode(await store.load('k'))), { n: 2 });
+});
+
+test('a custom onError receives each failed timer snapshot', async () => {
+  const errors: unknown[] = [];
+  const store = new FlakyStore(2);
+  const state = await durableState({
+    store,
+    key: 'k',
+    initial: () => ({ n: 0 }),
+    everyMs: 2,
+    onError: (error) => errors.push(error),
+  });
+  await state.touch();
+  await within(store.saved(1), 'a timer snapshot after two failures');
+  assert.deepEqual(
+    errors.map((error) => (error as NodeJS.ErrnoException).code),
+    ['ENOSPC', 'ENOSPC'],
+  );
+  await state.close();
 });

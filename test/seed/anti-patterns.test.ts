@@ -10,6 +10,7 @@ import {
   sleep,
 } from '../../examples/seed/anti-patterns.js';
 import { calculator, CalculateRequest, type CalculateResponse } from '../../examples/seed/calculator.js';
+import { pollUntil } from '../helpers/bounded.js';
 
 test('a kernel in a non-blocking sleep leaves other kernels responsive, and terminate cuts the sleep short', async () => {
   await using runtime = new RingKernelRuntime();
@@ -20,8 +21,10 @@ test('a kernel in a non-blocking sleep leaves other kernels responsive, and term
   await runtime.activate('calculator');
   const job = runtime.request<JobDone>('sleepy', Job.create({ value: 1 }));
   // Wait until the sleepy kernel has taken the job and is sleeping on it.
-  while (runtime.getTelemetry('sleepy').inputQueueDepth !== 0)
-    await new Promise((resolve) => setImmediate(resolve));
+  await pollUntil(
+    () => runtime.getTelemetry('sleepy').inputQueueDepth === 0,
+    'the sleepy kernel to take the job',
+  );
   for (let index = 0; index < 10; index++) {
     const response = await runtime.request<CalculateResponse>(
       'calculator',

@@ -92,6 +92,22 @@ describe('FrameCodec: the compact frames of worker rings', () => {
     }
   });
 
+  test('a json null round-trips through both frame formats', () => {
+    for (const payload of [null, [null], { a: null }]) {
+      const message = WithJson.create({ payload });
+      const frame = codec.encode(message).slice();
+      const decoded = otherSide.decode(frame);
+      assert.ok(WithJson.is(decoded));
+      assert.deepEqual(decoded.payload, payload);
+      assertSameMessage(registry, decoded, message);
+    }
+    assert.equal(
+      codec.encode(WithJson.create({ payload: null }))[0],
+      COMPACT_MARKER,
+      'null fits a compact frame',
+    );
+  });
+
   test('the registry limits and errors still apply', () => {
     const small = new FrameCodec(new MessageRegistry([Inner], { maxBytes: 64 }));
     assert.throws(

@@ -5,8 +5,8 @@ import {
   checkServeOptions,
   closeServer,
   endpointUrl,
-  isAuthorized,
   listen,
+  refuseUnlessAllowed,
   type HttpEndpoint,
   type HttpServeOptions,
 } from './http-node.js';
@@ -20,7 +20,9 @@ export interface ServeMetricsOptions extends HttpServeOptions, PrometheusOptions
 /**
  * Serves the Prometheus exposition of `runtime` over HTTP (`GET /metrics`). Binds to 127.0.0.1
  * unless told otherwise; another host needs a `token`, which Prometheus sends with
- * `authorization: { credentials: <token> }` in its scrape config.
+ * `authorization: { credentials: <token> }` in its scrape config. Without a token, requests must
+ * name `localhost`, `127.0.0.1`, `[::1]` (any port), the bound host or one of `allowedHosts` in
+ * their `Host` header (403 otherwise), so that a web page cannot read it through DNS rebinding.
  *
  * @throws {InsecureBindingError} for a non-loopback host without a token.
  * @example
@@ -34,17 +36,12 @@ export async function serveMetrics(
   source: MetricsSource,
   options: ServeMetricsOptions = {},
 ): Promise<HttpEndpoint> {
-  const { host, port } = checkServeOptions({ port: 9464, ...options }, 'metrics');
+  const { host, port, access } = checkServeOptions({ port: 9464, ...options }, 'metrics');
   const path = options.path ?? '/metrics';
   const token = options.token;
   const server = createServer((request, response) => {
+    if (refuseUnlessAllowed(request, response, access)) return;
     const url = new URL(request.url ?? '/', 'http://localhost');
-    if (!isAuthorized(request, token)) {
-      response
-        .writeHead(401, { 'content-type': 'text/plain', 'www-authenticate': 'Bearer' })
-        .end('token required\n');
-      return;
-    }
     if (url.pathname !== path || (request.method !== 'GET' && request.method !== 'HEAD')) {
       response.writeHead(404, { 'content-type': 'text/plain' }).end(`not found; metrics are at ${path}\n`);
       return;

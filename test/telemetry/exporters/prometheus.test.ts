@@ -10,6 +10,7 @@ import {
 } from '../../../src/telemetry/exporters/index.js';
 import { serveMetrics } from '../../../src/dashboard/index.js';
 import { parsePrometheus, valueOf } from './parse-prometheus.js';
+import { ACCEPTED_HOSTS, REFUSED_HOSTS, getWithHost } from '../../helpers/http.js';
 
 const Job = defineMessage('MetricsJob', { value: field.f64() });
 const Done = defineMessage('MetricsDone', { value: field.f64() });
@@ -186,6 +187,21 @@ describe('serveMetrics', () => {
     } finally {
       await endpoint.close();
       await runtime.terminateAll();
+    }
+  });
+
+  it('without a token, answers only requests that name a loopback or configured host (DNS rebinding)', async () => {
+    const runtime = new RingKernelRuntime();
+    const endpoint = await serveMetrics(runtime, { port: 0, allowedHosts: ['metrics.internal'] });
+    try {
+      for (const host of [...ACCEPTED_HOSTS(endpoint.port), 'metrics.internal:9464']) {
+        assert.equal(await getWithHost(endpoint.url, host, '/metrics'), 200, `Host: ${host}`);
+      }
+      for (const host of REFUSED_HOSTS) {
+        assert.equal(await getWithHost(endpoint.url, host, '/metrics'), 403, `Host: ${host}`);
+      }
+    } finally {
+      await endpoint.close();
     }
   });
 
