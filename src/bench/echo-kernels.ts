@@ -14,10 +14,17 @@ export type BenchEcho = MessageOf<typeof BenchEcho>;
 
 /**
  * The echo kernel of the echo method (`runtime.request.*`, `runtime.fanout_10k.*`,
- * `runtime.launch_us`, `runtime.kernel_heap_bytes`): answers each request with a real reply
- * (`BenchEcho.reply`, which draws a fresh UUID).
+ * `runtime.launch_us`, `runtime.kernel_heap_bytes`, `runtime.rtt.*`): a handler kernel answering
+ * each request with a real reply (`BenchEcho.reply`, which draws a fresh UUID).
  */
 export function echoKernel(options: KernelOptions = {}): KernelDefinition<BenchEcho, BenchEcho> {
+  return ringKernel<BenchEcho, BenchEcho>(options, {
+    onMessage: (request, ctx) => ctx.send(BenchEcho.reply(request, { value: request.value })),
+  });
+}
+
+/** The same echo as a loop kernel (`for await`): `runtime.loop.*` figures. */
+export function loopEchoKernel(options: KernelOptions = {}): KernelDefinition<BenchEcho, BenchEcho> {
   return ringKernel<BenchEcho, BenchEcho>(options, async (ctx) => {
     for await (const request of ctx) await ctx.send(BenchEcho.reply(request, { value: request.value }));
   });

@@ -16,9 +16,25 @@ export interface MailboxObserver<T> {
   expired?(item: T): void;
 }
 
+/** An error, or a function that makes it when it is first needed. */
+export type ErrorSource = Error | (() => Error);
+
+function errorOf(source: ErrorSource): Error {
+  return typeof source === 'function' ? source() : source;
+}
+
+/** A push-style consumer of a mailbox (see {@link Mailbox.setConsumer}). */
+export interface MailboxConsumer {
+  /** Items became takeable while armed; take them with `takeNow`, then `armConsumer` again. */
+  inputReady(): void;
+}
+
 export interface MailboxOptions<T> {
-  /** Used in error messages, e.g. `input queue of 'calculator'`. */
-  readonly name: string;
+  /**
+   * Used in error messages, e.g. `input queue of 'calculator'`. Anything with a `toString` works:
+   * the text is only built when an error needs it.
+   */
+  readonly name: string | { toString(): string };
   readonly capacity: number;
   readonly backpressure: BackpressureStrategy;
   /** The item's priority, an integer 0..255 (already validated). */
@@ -141,26 +157,27 @@ const RESOLVED_UNDEFINED: Promise<undefined> = Promise.resolve(undefined);
  * ```
  */
 export class Mailbox<T> {
-  readonly name: string;
+  readonly #name: string | { toString(): string };
   readonly backpressure: BackpressureStrategy;
   readonly #buckets: PriorityBuckets<T>;
   readonly #priorityOf: (item: T) => number;
   readonly #observer: MailboxObserver<T> | undefined;
   readonly #ttlMs: number;
-  readonly #takers = new WaiterQueue();
-  readonly #putters = new WaiterQueue();
+  /** Waiting takers and blocked senders; allocated by the first wait (most mailboxes never have one). */
+  #takers: WaiterQueue | undefined;
+  #putters: WaiterQueue | undefined;
   #takeable = true;
   /** Set once takers are refused for good (kernel terminating); items stay queued for the report. */
-  #takerError: Error | undefined;
+  #takerError: ErrorSource | undefined;
   /** Set once the mailbox is closed: offers fail; takers drain what is left, then fail. */
-  #closedError: Error | undefined;
+  #closedError: ErrorSource | undefined;
   /**
    * Called with each item that leaves to a taker (not by drain, eviction or expiry). The single
    * consumer of an input mailbox uses it to time processing without a promise hop.
    */
   onTaken: ((item: T) => void) | undefined = undefined;
   /** Told (once per arming) that items are takeable: the push-style consumer of a handler kernel. */
-  #consumer: (() => void) | undefined = undefined;
+  #consumer: MailboxConsumer | undefined = undefined;
   #consumerArmed = false;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #timerDeadline = Infinity;
@@ -168,12 +185,17 @@ export class Mailbox<T> {
   #timedWaiters = 0;
 
   constructor(options: MailboxOptions<T>) {
-    this.name = options.name;
+    this.#name = options.name;
     this.backpressure = options.backpressure;
     this.#ttlMs = options.ttlMs ?? Infinity;
     this.#buckets = new PriorityBuckets<T>(options.capacity, this.#ttlMs !== Infinity);
     this.#priorityOf = options.priorityOf;
     this.#observer = options.observer;
+  }
+
+  /** The mailbox's name, as used in error messages. */
+  get name(): string {
+    return String(this.#name);
   }
 
   get capacity(): number {
@@ -187,12 +209,12 @@ export class Mailbox<T> {
 
   /** Senders waiting for room (backpressure `block`). */
   get blockedSenders(): number {
-    return this.#putters.length;
+    return this.#putters?.length ?? 0;
   }
 
   /** Takers waiting for an item. */
   get waitingTakers(): number {
-    return this.#takers.length;
+    return this.#takers?.length ?? 0;
   }
 
   get takeable(): boolean {
@@ -214,7 +236,7 @@ export class Mailbox<T> {
    * is disarmed by that call. It then takes with `takeNow` until empty and calls
    * {@link armConsumer} to hear about the next item. One call per burst, not per item.
    */
-  setConsumer(consumer: (() => void) | undefined): void {
+  setConsumer(consumer: MailboxConsumer | undefined): void {
     this.#consumer = consumer;
     this.#consumerArmed = false;
   }
@@ -228,7 +250,7 @@ export class Mailbox<T> {
 
   #signalConsumer(): void {
     this.#consumerArmed = false;
-    this.#consumer!();
+    this.#consumer!.inputReady();
   }
 
   /**
@@ -236,11 +258,11 @@ export class Mailbox<T> {
    * a waiting taker, or dropped by a drop strategy, which is reported to the observer).
    */
   offer(item: T, options?: WaitOptions): Promise<void> {
-    if (this.#closedError !== undefined) return Promise.reject(this.#closedError);
+    if (this.#closedError !== undefined) return Promise.reject(this.#closed());
     if (this.offerNow(item)) return RESOLVED;
     switch (this.backpressure) {
       case 'block':
-        return this.#wait(this.#putters, item, 0, options) as Promise<void>;
+        return this.#wait((this.#putters ??= new WaiterQueue()), item, 0, options) as Promise<void>;
       case 'reject':
         return Promise.reject(this.#rejectFull(item));
       default:
@@ -257,7 +279,7 @@ export class Mailbox<T> {
    * closed: the closing error).
    */
   post(item: T): boolean {
-    if (this.#closedError !== undefined) throw this.#closedError;
+    if (this.#closedError !== undefined) throw this.#closed();
     if (this.offerNow(item)) return true;
     switch (this.backpressure) {
       case 'block':
@@ -300,13 +322,14 @@ export class Mailbox<T> {
    */
   offerNow(item: T): boolean {
     if (this.#closedError !== undefined) return false;
-    if (this.#takeable && this.#takers.length !== 0 && this.#takerError === undefined) {
+    const takers = this.#takers;
+    if (takers !== undefined && takers.length !== 0 && this.#takeable && this.#takerError === undefined) {
       // A taker only waits while nothing is takeable, so handing over directly keeps the order.
       this.onTaken?.(item);
-      this.#handTo(this.#takers.shift()!, item);
+      this.#handTo(takers.shift()!, item);
       return true;
     }
-    if (this.#putters.length !== 0) return false; // blocked senders go first
+    if (this.#putters !== undefined && this.#putters.length !== 0) return false; // blocked senders go first
     if (!this.#buckets.offer(item, this.#priorityOf(item))) return false;
     if (this.#consumerArmed && this.#takeable) this.#signalConsumer();
     return true;
@@ -316,7 +339,10 @@ export class Mailbox<T> {
   take(options?: WaitOptions): Promise<T> {
     const item = this.takeNow();
     if (item !== undefined) return Promise.resolve(item);
-    return this.#refusal() ?? (this.#wait(this.#takers, undefined, 0, options) as Promise<T>);
+    return (
+      this.#refusal() ??
+      (this.#wait((this.#takers ??= new WaiterQueue()), undefined, 0, options) as Promise<T>)
+    );
   }
 
   /**
@@ -329,9 +355,13 @@ export class Mailbox<T> {
     const refusal = this.#refusalError();
     if (refusal !== undefined)
       return refusal instanceof TimeoutError ? RESOLVED_UNDEFINED : Promise.reject(refusal);
-    return this.#wait(this.#takers, undefined, 0, options, TakeMode.ItemOrUndefined) as Promise<
-      T | undefined
-    >;
+    return this.#wait(
+      (this.#takers ??= new WaiterQueue()),
+      undefined,
+      0,
+      options,
+      TakeMode.ItemOrUndefined,
+    ) as Promise<T | undefined>;
   }
 
   /** The next item as an async-iterator result; `done` where `tryTake` would give `undefined`. */
@@ -341,16 +371,23 @@ export class Mailbox<T> {
     const refusal = this.#refusalError();
     if (refusal !== undefined)
       return refusal instanceof TimeoutError ? Promise.resolve(DONE) : Promise.reject(refusal);
-    return this.#wait(this.#takers, undefined, 0, undefined, TakeMode.IteratorResult) as Promise<
-      IteratorResult<T, undefined>
-    >;
+    return this.#wait(
+      (this.#takers ??= new WaiterQueue()),
+      undefined,
+      0,
+      undefined,
+      TakeMode.IteratorResult,
+    ) as Promise<IteratorResult<T, undefined>>;
   }
 
   /** Takes up to `max` items, waiting for the first one like {@link take}. */
   takeBatch(max: number, options?: WaitOptions): Promise<T[]> {
     const first = this.takeNow();
     if (first !== undefined) return Promise.resolve(this.#fillBatch([first], max));
-    return this.#refusal() ?? (this.#wait(this.#takers, undefined, max, options) as Promise<T[]>);
+    return (
+      this.#refusal() ??
+      (this.#wait((this.#takers ??= new WaiterQueue()), undefined, max, options) as Promise<T[]>)
+    );
   }
 
   /** Takes the next item if one is takeable now. */
@@ -359,36 +396,56 @@ export class Mailbox<T> {
     if (this.#ttlMs !== Infinity) this.#expireOld();
     const item = this.#buckets.poll();
     if (item === undefined) return undefined;
-    if (this.#putters.length !== 0) this.#admitPutter();
+    if (this.#putters !== undefined && this.#putters.length !== 0) this.#admitPutter();
     this.onTaken?.(item);
     return item;
   }
 
-  /** Rejects the takers waiting now with `error` (later takers wait as usual). */
-  interruptTakers(error: Error): void {
-    this.#rejectAll(this.#takers, error);
+  /**
+   * Rejects the takers waiting now with `error` (later takers wait as usual). Errors may be given
+   * as a function that makes them: it runs only when someone is actually refused (building an
+   * error captures a stack trace, the biggest cost of terminating an idle kernel).
+   */
+  interruptTakers(error: ErrorSource): void {
+    if (this.#takers !== undefined && this.#takers.length !== 0)
+      this.#rejectAll(this.#takers, errorOf(error));
   }
 
   /** Rejects current and future takers with `error`; queued items stay for {@link drain}. */
-  refuseTakers(error: Error): void {
+  refuseTakers(error: ErrorSource): void {
     this.#takerError ??= error;
-    this.#rejectAll(this.#takers, error);
+    if (this.#takers !== undefined && this.#takers.length !== 0)
+      this.#rejectAll(this.#takers, this.#refused());
   }
 
   /**
    * Closes the mailbox: blocked and future senders fail with `error`; takers still receive what is
    * queued, then fail with `error`.
    */
-  close(error: Error): void {
+  close(error: ErrorSource): void {
     this.#closedError ??= error;
-    this.#rejectAll(this.#putters, error);
-    if (this.#buckets.isEmpty) this.#rejectAll(this.#takers, error);
+    if (this.#putters !== undefined && this.#putters.length !== 0)
+      this.#rejectAll(this.#putters, this.#closed());
+    if (this.#buckets.isEmpty && this.#takers !== undefined && this.#takers.length !== 0)
+      this.#rejectAll(this.#takers, this.#closed());
+  }
+
+  /** The closing error, made on first use and then shared by every refusal. */
+  #closed(): Error {
+    const source = this.#closedError!;
+    return typeof source === 'function' ? (this.#closedError = source()) : source;
+  }
+
+  /** The takers' refusal, made on first use and then shared. */
+  #refused(): Error {
+    const source = this.#takerError!;
+    return typeof source === 'function' ? (this.#takerError = source()) : source;
   }
 
   /** Removes and returns every queued item (and the items of blocked senders), in service order. */
   drain(): T[] {
     const items = this.#buckets.drain();
-    for (const putter of this.#putters.list()) items.push(putter.item as T);
+    if (this.#putters !== undefined) for (const putter of this.#putters.list()) items.push(putter.item as T);
     return items;
   }
 
@@ -397,13 +454,14 @@ export class Mailbox<T> {
     const oldest = performance.now() - this.#ttlMs;
     while (buckets.peekEnqueuedAt() < oldest) {
       const item = buckets.poll() as T;
-      if (this.#putters.length !== 0) this.#admitPutter();
+      if (this.#putters !== undefined && this.#putters.length !== 0) this.#admitPutter();
       this.#observer?.expired?.(item);
     }
   }
 
   #refusalError(): Error | undefined {
-    return this.#takerError ?? (this.#buckets.isEmpty ? this.#closedError : undefined);
+    if (this.#takerError !== undefined) return this.#refused();
+    return this.#buckets.isEmpty && this.#closedError !== undefined ? this.#closed() : undefined;
   }
 
   #refusal(): Promise<never> | undefined {
@@ -429,20 +487,26 @@ export class Mailbox<T> {
   }
 
   #admitPutter(): void {
-    const putter = this.#putters.shift()!;
+    const putter = this.#putters!.shift()!;
     this.#buckets.offer(putter.item as T, this.#priorityOf(putter.item as T));
     this.#settle(putter);
     putter.resolve(undefined);
   }
 
   #serveTakers(): void {
-    while (this.#takers.length !== 0 && this.#takerError === undefined) {
+    const takers = this.#takers;
+    while (takers !== undefined && takers.length !== 0 && this.#takerError === undefined) {
       const item = this.takeNow();
       if (item === undefined) break;
-      this.#handTo(this.#takers.shift()!, item);
+      this.#handTo(takers.shift()!, item);
     }
-    if (this.#closedError !== undefined && this.#buckets.isEmpty)
-      this.#rejectAll(this.#takers, this.#closedError);
+    if (
+      this.#closedError !== undefined &&
+      this.#buckets.isEmpty &&
+      takers !== undefined &&
+      takers.length !== 0
+    )
+      this.#rejectAll(takers, this.#closed());
   }
 
   #wait(
@@ -511,7 +575,8 @@ export class Mailbox<T> {
     }
   }
 
-  #rejectAll(queue: WaiterQueue, error: Error): void {
+  #rejectAll(queue: WaiterQueue | undefined, error: Error): void {
+    if (queue === undefined || queue.length === 0) return;
     for (const waiter of queue.takeAll()) {
       this.#settle(waiter);
       this.#fail(waiter, error);
@@ -535,6 +600,7 @@ export class Mailbox<T> {
     const now = performance.now();
     let next = Infinity;
     for (const queue of [this.#takers, this.#putters]) {
+      if (queue === undefined) continue;
       let expired = 0;
       for (const waiter of queue.list()) {
         if (waiter.deadline <= now + 0.5) {

@@ -74,6 +74,12 @@ export class RuntimeEvents {
     if (index >= 0) list!.splice(index, 1);
   }
 
+  /** True when `name` has a listener: check it before building an event object on a hot path. */
+  has(name: RuntimeEventName): boolean {
+    const list = this.#listeners[name];
+    return list !== undefined && list.length !== 0;
+  }
+
   emit<Name extends RuntimeEventName>(name: Name, event: RuntimeEventMap[Name]): void {
     const list = this.#listeners[name];
     if (list === undefined || list.length === 0) return;

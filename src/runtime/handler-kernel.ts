@@ -1,11 +1,11 @@
 import { InvalidArgumentError, describeValue } from '../errors.js';
 import type { Message } from '../messages/types.js';
-import { RESOLVED } from '../queues/mailbox.js';
+import { RESOLVED, type MailboxConsumer } from '../queues/mailbox.js';
+import { scheduleDrain, type Drainable } from './drain-scheduler.js';
 import type { HandlerContext } from './kernel-context.js';
 import type { KernelExecution, KernelPort } from './kernel-port.js';
 import { PortContext } from './port-context.js';
 import { ProcessingClock } from './processing-clock.js';
-import { scheduleMacrotask } from './schedule.js';
 
 /** What a handler may return: nothing (done), or a promise the runtime awaits before the next message. */
 export type HandlerResult = void | Promise<void>;
@@ -71,10 +71,11 @@ export interface MessageHandlers<
   readonly onStop?: ((ctx: HandlerKernelContext<Out>, state: State) => HandlerResult) | undefined;
 }
 
-/** Messages handled in one turn before the drain yields to the event loop (timers, I/O). */
-const DRAIN_BUDGET = 4096;
+/** Messages one kernel handles per scheduler pass before the others get their turn. */
+const DRAIN_BUDGET = 1024;
 const DEFAULT_MAX_BATCH = 256;
 const NOTHING: readonly never[] = Object.freeze([]);
+const RESOLVED_VOID: Promise<void> = RESOLVED;
 
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   return (
@@ -126,54 +127,86 @@ class HandlerContextImpl<In extends Message, Out extends Message>
   }
 }
 
+const RUNNING = 0;
+const ENDED = 1;
+const CRASHED = 2;
+
 /**
- * One life of a handler kernel: the consumer of its input queue. The mailbox calls it when input
- * becomes takeable; it drains on a microtask (so a burst of posts costs one turn), handing each
- * message to the handler in a loop, and re-arms the mailbox once the queue is empty or paused.
+ * One life of a handler kernel: the push-style consumer of its input queue. The mailbox tells it
+ * when input becomes takeable; it then queues itself on the shared {@link scheduleDrain} pass
+ * (one microtask for every kernel woken in a turn), hands each message to the handler in a loop,
+ * and re-arms the mailbox once the queue is empty or paused. It allocates nothing per message and
+ * no closure per kernel; it reports its end to the port instead of through a promise chain.
  */
-export class HandlerLife<In extends Message, Out extends Message, State> implements KernelExecution {
-  readonly finished: Promise<void>;
+export class HandlerLife<In extends Message, Out extends Message, State>
+  implements KernelExecution, MailboxConsumer, Drainable
+{
+  readonly reportsEnd = true;
   readonly #port: KernelPort<In, Out>;
   readonly #handlers: MessageHandlers<In, Out, State>;
   readonly #ctx: HandlerContextImpl<In, Out>;
   readonly #clock: ProcessingClock;
-  readonly #maxBatch: number;
   #state!: State;
-  #resolveFinished!: () => void;
-  #rejectFinished!: (error: unknown) => void;
   /** The message `onMessage` holds now, or the batch `onBatch` holds (`#count` messages either way). */
   #current: In | undefined;
   #currentBatch: readonly In[] = NOTHING;
   #count = 0;
   /** A drain is scheduled, running, or waiting on a handler's promise. */
   #busy = false;
-  /** Asked to finish (terminate, restart, exit); `#ended` once `finished` settled. */
+  /** Asked to finish (terminate, restart, exit). */
   #stopping = false;
-  #ended = false;
-  readonly #drain = (): void => this.#drainQueue();
-  readonly #onSettled = (): void => this.#handlerSettled();
-  readonly #onFailed = (error: unknown): void => this.#crash(error);
+  #outcome = RUNNING;
+  #error: unknown;
+  /** Made only when someone asks for `finished` (terminate does): settled with the outcome. */
+  #finished: Promise<void> | undefined;
+  #settleFinished: ((crashed: boolean) => void) | undefined;
 
   constructor(port: KernelPort<In, Out>, handlers: MessageHandlers<In, Out, State>) {
     this.#port = port;
     this.#handlers = handlers;
     this.#ctx = new HandlerContextImpl(port, this);
     this.#clock = new ProcessingClock(port);
-    this.#maxBatch = handlers.maxBatch ?? DEFAULT_MAX_BATCH;
-    this.finished = new Promise<void>((resolve, reject) => {
-      this.#resolveFinished = resolve;
-      this.#rejectFinished = reject;
+  }
+
+  get isFinished(): boolean {
+    return this.#outcome !== RUNNING;
+  }
+
+  /** Settles when this life has ended: resolves on a normal end, rejects with what crashed it. */
+  get finished(): Promise<void> {
+    if (this.#finished !== undefined) return this.#finished;
+    if (this.#outcome === ENDED) return (this.#finished = RESOLVED_VOID);
+    if (this.#outcome === CRASHED) {
+      this.#finished = Promise.reject(this.#error);
+      this.#finished.catch(() => undefined);
+      return this.#finished;
+    }
+    this.#finished = new Promise<void>((resolve, reject) => {
+      // A kernel may throw anything; `finished` rejects with exactly that.
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+      this.#settleFinished = (crashed: boolean) => (crashed ? reject(this.#error) : resolve());
     });
-    // A crash can settle this before the runtime attaches its handlers (same turn): not unhandled.
-    this.finished.catch(() => undefined);
+    return this.#finished;
   }
 
   /** Runs `init`, then starts consuming. Resolves with this execution (launch waits for it). */
-  async start(): Promise<this> {
+  start(): this | Promise<this> {
     const init = this.#handlers.init;
-    if (init !== undefined) this.#state = await init.call(this.#handlers, this.#ctx);
+    if (init === undefined) return this.#consume();
+    const state = init(this.#ctx);
+    if (!isPromiseLike(state)) {
+      this.#state = state;
+      return this.#consume();
+    }
+    return Promise.resolve(state).then((value) => {
+      this.#state = value;
+      return this.#consume();
+    });
+  }
+
+  #consume(): this {
     const input = this.#port.input;
-    input.setConsumer(() => this.#wake());
+    input.setConsumer(this);
     input.armConsumer();
     return this;
   }
@@ -187,27 +220,28 @@ export class HandlerLife<In extends Message, Out extends Message, State> impleme
     if (this.#stopping) return;
     this.#stopping = true;
     this.#port.input.setConsumer(undefined);
-    if (!this.#busy) void this.#finish();
+    if (!this.#busy) this.#finish();
   }
 
   exit(): void {
     this.stop();
   }
 
-  /** Input became takeable: drain on a microtask, so what the caller posts in this turn goes in one batch. */
-  #wake(): void {
+  /** The mailbox has takeable input: join the next scheduler pass. */
+  inputReady(): void {
     if (this.#busy || this.#stopping) return;
     this.#busy = true;
-    queueMicrotask(this.#drain);
+    scheduleDrain(this);
   }
 
-  #drainQueue(): void {
+  /** One scheduler turn: hand queued messages to the handler until empty, paused, async, or the budget is spent. */
+  drain(): number {
     const input = this.#port.input;
     const handlers = this.#handlers;
     const onMessage = handlers.onMessage;
     const ctx = this.#ctx;
     const clock = this.#clock;
-    let budget = DRAIN_BUDGET;
+    let handled = 0;
     while (!this.#stopping) {
       let result: HandlerResult;
       if (onMessage !== undefined) {
@@ -217,10 +251,10 @@ export class HandlerLife<In extends Message, Out extends Message, State> impleme
         this.#current = message;
         this.#count = 1;
         try {
-          result = onMessage.call(handlers, message, ctx, this.#state);
+          result = onMessage(message, ctx, this.#state);
         } catch (error) {
           this.#crash(error);
-          return;
+          return handled;
         }
       } else {
         const batch = this.#takeBatch(input);
@@ -229,34 +263,43 @@ export class HandlerLife<In extends Message, Out extends Message, State> impleme
         this.#currentBatch = batch;
         this.#count = batch.length;
         try {
-          result = handlers.onBatch!.call(handlers, batch, ctx, this.#state);
+          result = handlers.onBatch!(batch, ctx, this.#state);
         } catch (error) {
           this.#crash(error);
-          return;
+          return handled;
         }
       }
       if (isPromiseLike(result)) {
-        result.then(this.#onSettled, this.#onFailed);
-        return;
+        result.then(
+          () => this.#handlerSettled(),
+          (error: unknown) => this.#crash(error),
+        );
+        return handled;
       }
-      const count = this.#count;
-      this.#current = undefined;
-      this.#currentBatch = NOTHING;
-      this.#count = 0;
-      clock.end(count);
-      budget -= count;
-      if (budget <= 0) {
-        // Let timers and I/O in; the queue is still ours (not re-armed), so nothing is missed.
-        scheduleMacrotask(this.#drain);
-        return;
+      handled += this.#count;
+      this.#done();
+      if (handled >= DRAIN_BUDGET) {
+        // Other kernels get their turn; the queue is still ours (not re-armed), so nothing is missed.
+        scheduleDrain(this);
+        return handled;
       }
     }
     this.#idle();
+    return handled;
+  }
+
+  /** The handler finished what it held: count it processed. */
+  #done(): void {
+    const count = this.#count;
+    this.#current = undefined;
+    this.#currentBatch = NOTHING;
+    this.#count = 0;
+    this.#clock.end(count);
   }
 
   #takeBatch(input: KernelPort<In, Out>['input']): In[] {
     const batch: In[] = [];
-    const max = this.#maxBatch;
+    const max = this.#handlers.maxBatch ?? DEFAULT_MAX_BATCH;
     while (batch.length < max) {
       const message = input.takeNow();
       if (message === undefined) break;
@@ -269,49 +312,57 @@ export class HandlerLife<In extends Message, Out extends Message, State> impleme
   #idle(): void {
     this.#busy = false;
     if (this.#stopping) {
-      void this.#finish();
+      this.#finish();
       return;
     }
     this.#port.input.armConsumer();
   }
 
   #handlerSettled(): void {
-    const count = this.#count;
-    this.#current = undefined;
-    this.#currentBatch = NOTHING;
-    this.#count = 0;
-    if (this.#ended) return; // force-stopped meanwhile: the report listed it as interrupted
-    this.#clock.end(count);
-    this.#drainQueue();
+    if (this.#outcome !== RUNNING) return; // force-stopped meanwhile: the report listed it as interrupted
+    this.#done();
+    scheduleDrain(this);
   }
 
-  async #finish(): Promise<void> {
-    if (this.#ended) return;
+  /** Runs `onStop` (once the handler returned), then reports the end. */
+  #finish(): void {
+    if (this.#outcome !== RUNNING) return;
     const onStop = this.#handlers.onStop;
+    let stopping: HandlerResult;
     try {
-      if (onStop !== undefined) await onStop.call(this.#handlers, this.#ctx, this.#state);
+      stopping = onStop?.(this.#ctx, this.#state);
     } catch (error) {
       this.#crash(error);
       return;
     }
-    this.#ended = true;
-    this.#resolveFinished();
+    if (isPromiseLike(stopping)) {
+      stopping.then(
+        () => this.#end(ENDED, undefined),
+        (error: unknown) => this.#crash(error),
+      );
+    } else {
+      this.#end(ENDED, undefined);
+    }
   }
 
   #crash(error: unknown): void {
-    if (this.#ended) return;
-    this.#ended = true;
     this.#stopping = true;
     this.#busy = false;
     this.#port.input.setConsumer(undefined);
-    this.#rejectFinished(error);
+    this.#end(CRASHED, error);
   }
 
   forceStop(): void {
-    if (this.#ended) return;
-    this.#ended = true;
     this.#stopping = true;
     this.#port.input.setConsumer(undefined);
-    this.#resolveFinished();
+    this.#end(ENDED, undefined);
+  }
+
+  #end(outcome: number, error: unknown): void {
+    if (this.#outcome !== RUNNING) return;
+    this.#outcome = outcome;
+    this.#error = error;
+    this.#settleFinished?.(outcome === CRASHED);
+    this.#port.codeEnded?.(error, outcome === CRASHED);
   }
 }

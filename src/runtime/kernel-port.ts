@@ -47,12 +47,21 @@ export interface KernelPort<In extends Message = Message, Out extends Message = 
   publish?(topic: string, message: Message, options?: { retain?: boolean }): Promise<number>;
   /** Subscribes this kernel's input queue to a topic pattern; returns the unsubscribe function. */
   subscribe?(pattern: string): () => void;
+  /**
+   * Reports that the code ended (threw: it crashed with `error`). Executions with `reportsEnd`
+   * call it instead of the runtime watching `finished`: no promise chain per kernel.
+   */
+  codeEnded?(error: unknown, threw: boolean): void;
 }
 
 /** A running kernel's code, as the runtime sees it. */
 export interface KernelExecution {
   /** Settles when the kernel's code has ended: resolves on return, rejects with what it threw. */
   readonly finished: Promise<void>;
+  /** True when the execution reports its end through `port.codeEnded` (the runtime then does not watch `finished`). */
+  readonly reportsEnd?: boolean;
+  /** True once the code has ended (lets terminate skip waiting on `finished`). */
+  readonly isFinished?: boolean;
   /** Told of every lifecycle change (worker kernels forward it to their thread). */
   stateChanged?(state: KernelState): void;
   /** Asked to finish (terminate or a group restart): the code should wind down and settle `finished`. */

@@ -1,5 +1,11 @@
 import type { Message } from '../messages/types.js';
-import { Mailbox, RESOLVED, type DropReason, type MailboxObserver } from '../queues/mailbox.js';
+import {
+  Mailbox,
+  RESOLVED,
+  type DropReason,
+  type ErrorSource,
+  type MailboxObserver,
+} from '../queues/mailbox.js';
 import { boundedWait, type WaitOptions } from '../queues/wait-options.js';
 import { KernelTelemetry } from '../telemetry/kernel-telemetry.js';
 import type { DeadLetterReason } from './dead-letters.js';
@@ -12,6 +18,7 @@ import type { PendingRequest } from './pending-reply.js';
 import type { RecentIds } from './recent-ids.js';
 import type { Route } from './routes.js';
 import { RestartIntensity } from './supervision.js';
+import type { LatencySampler } from './processing-clock.js';
 import type { TerminationReport } from './termination-report.js';
 
 const priorityOf = (message: Message): number => message.priority;
@@ -58,34 +65,53 @@ class QueueObserver implements MailboxObserver<Message> {
     record.telemetry.expired++;
     record.router.deadLetter(record.kernelId, message, 'expired');
   }
+
+  /** The queue's name for error messages, built only when one needs it. */
+  toString(): string {
+    return `${this.#queue} queue of '${this.#record.kernelId}'`;
+  }
 }
+
+/** What every kernel record of one runtime shares (one object per runtime, not five fields per kernel). */
+export interface RecordServices {
+  readonly events: RuntimeEvents;
+  readonly inspector: Inspector | undefined;
+  readonly router: KernelRouter;
+  readonly timing: boolean;
+  readonly latencySampling: number;
+  readonly sampler: LatencySampler;
+  /** A life's code ended (returned, crashed, or exited); the runtime decides what comes next. */
+  lifeEnded(record: KernelRecord, life: KernelLife, error: unknown, threw: boolean): void;
+}
+
+const NONE: readonly never[] = Object.freeze([]);
 
 /**
  * Everything the runtime holds for one launched kernel: its queues, state, telemetry, pending
  * requests, routes, supervision bookkeeping, and its current {@link KernelLife}. Queues and
- * counters outlive a restart; lives do not.
+ * counters outlive a restart; lives do not. Whatever most kernels never use (the output queue of
+ * a kernel that only answers requests, routes, subscriptions, groups, pending requests, restart
+ * bookkeeping) is allocated on first use: thousands of kernels cost little.
  */
 export class KernelRecord {
   readonly kernelId: string;
   readonly definition: KernelDefinition;
-  readonly options: KernelOptions;
   readonly input: Mailbox<Message>;
-  readonly output: Mailbox<Message>;
   readonly telemetry: KernelTelemetry;
-  readonly timing: boolean;
-  readonly latencySampling: number;
-  readonly inspector: Inspector | undefined;
-  readonly router: KernelRouter;
+  readonly services: RecordServices;
   /** Requests waiting for their reply, by the request's messageId; allocated by the first request. */
   pending: Map<string, PendingRequest> | undefined;
-  readonly routes: Route[] = [];
   readonly dedup: RecentIds | undefined;
-  #intensity: RestartIntensity | undefined;
-  readonly events: RuntimeEvents;
+  /** Routes out of this kernel (replace, don't mutate the shared empty list: use {@link addRoute}). */
+  routes: readonly Route[] = NONE;
   /** Unsubscribe functions of the topics this kernel subscribed to. */
-  readonly subscriptions: (() => void)[] = [];
+  subscriptions: readonly (() => void)[] = NONE;
   /** Names of the supervisor groups this kernel belongs to. */
-  readonly groups: string[] = [];
+  groups: readonly string[] = NONE;
+  #output: Mailbox<Message> | undefined;
+  /** Set once the output queue is closed (also when it was never allocated). */
+  #outputClosed: ErrorSource | undefined;
+  #intensity: RestartIntensity | undefined;
   #state: KernelState = 'launched';
   #activeWaiters: (() => void)[] | undefined;
   life: KernelLife | undefined;
@@ -97,43 +123,96 @@ export class KernelRecord {
   constructor(init: {
     kernelId: string;
     definition: KernelDefinition;
-    events: RuntimeEvents;
-    timing: boolean;
-    latencySampling: number;
-    inspector: Inspector | undefined;
-    router: KernelRouter;
+    services: RecordServices;
     dedup: RecentIds | undefined;
     launchedAt: number;
   }) {
-    const { kernelId, definition, events, router } = init;
+    const { kernelId, definition } = init;
     this.kernelId = kernelId;
     this.definition = definition;
-    this.options = definition.options;
-    this.events = events;
-    this.timing = init.timing;
-    this.latencySampling = init.latencySampling;
-    this.inspector = init.inspector;
-    this.router = router;
+    this.services = init.services;
     this.dedup = init.dedup;
-    const options = this.options;
+    const options = definition.options;
     this.telemetry = new KernelTelemetry(undefined, init.launchedAt);
-    const queueSize = options.queueSize ?? defaultQueueSize;
+    const inputObserver = new QueueObserver(this, 'input');
     this.input = new Mailbox<Message>({
-      name: `input queue of '${kernelId}'`,
-      capacity: options.inputQueueSize ?? queueSize,
+      name: inputObserver,
+      capacity: options.inputQueueSize ?? options.queueSize ?? defaultQueueSize,
       backpressure: options.backpressure ?? 'block',
       priorityOf,
-      observer: new QueueObserver(this, 'input'),
+      observer: inputObserver,
       ttlMs: options.messageTtl,
     });
-    this.output = new Mailbox<Message>({
-      name: `output queue of '${kernelId}'`,
-      capacity: options.outputQueueSize ?? queueSize,
+    this.input.takeable = false;
+  }
+
+  get options(): KernelOptions {
+    return this.definition.options;
+  }
+
+  get events(): RuntimeEvents {
+    return this.services.events;
+  }
+
+  get router(): KernelRouter {
+    return this.services.router;
+  }
+
+  /** The output queue, made on first use (a kernel that only answers requests never needs one). */
+  get output(): Mailbox<Message> {
+    if (this.#output !== undefined) return this.#output;
+    const options = this.options;
+    const observer = new QueueObserver(this, 'output');
+    const output = new Mailbox<Message>({
+      name: observer,
+      capacity: this.outputCapacity,
       backpressure: options.outputBackpressure ?? 'block',
       priorityOf,
-      observer: new QueueObserver(this, 'output'),
+      observer,
     });
-    this.input.takeable = false;
+    if (this.#outputClosed !== undefined) output.close(this.#outputClosed);
+    return (this.#output = output);
+  }
+
+  /** Messages in the output queue (0 when it was never made). */
+  get outputDepth(): number {
+    return this.#output?.size ?? 0;
+  }
+
+  get outputCapacity(): number {
+    const options = this.options;
+    return options.outputQueueSize ?? options.queueSize ?? defaultQueueSize;
+  }
+
+  /** Closes the output queue (see `Mailbox.close`), made or not. */
+  closeOutput(error: ErrorSource): void {
+    this.#outputClosed ??= error;
+    this.#output?.close(error);
+  }
+
+  /** Removes and returns what the output queue holds. */
+  drainOutput(): Message[] {
+    return this.#output?.drain() ?? [];
+  }
+
+  addRoute(route: Route): void {
+    this.routes = [...this.routes, route];
+  }
+
+  removeRoutes(remove: (route: Route) => boolean): void {
+    this.routes = this.routes.filter((route) => !remove(route));
+  }
+
+  addSubscription(unsubscribe: () => void): void {
+    this.subscriptions = [...this.subscriptions, unsubscribe];
+  }
+
+  joinGroup(name: string): void {
+    this.groups = [...this.groups, name];
+  }
+
+  leaveGroup(name: string): void {
+    this.groups = this.groups.filter((group) => group !== name);
   }
 
   get state(): KernelState {
@@ -158,7 +237,8 @@ export class KernelRecord {
     this.input.takeable = state === 'active';
     if (state !== 'launched' && state !== 'deactivated') this.wakeActiveWaiters();
     this.life?.execution?.stateChanged?.(state);
-    this.events.emit('stateChange', { kernelId: this.kernelId, from, to: state });
+    const events = this.services.events;
+    if (events.has('stateChange')) events.emit('stateChange', { kernelId: this.kernelId, from, to: state });
   }
 
   wakeActiveWaiters(): void {
@@ -206,7 +286,7 @@ export class KernelRecord {
   #answersRequest(message: Message): boolean {
     this.telemetry.sent++;
     const pending = this.pending;
-    const inspector = this.inspector;
+    const inspector = this.services.inspector;
     if (pending !== undefined && pending.size !== 0) {
       const correlationId = message.correlationId;
       if (correlationId !== undefined) {
@@ -259,7 +339,7 @@ export class KernelRecord {
 
   reportError(error: unknown): void {
     this.telemetry.recordError(error);
-    this.events.emit('kernelError', { kernelId: this.kernelId, error, fatal: false });
+    this.services.events.emit('kernelError', { kernelId: this.kernelId, error, fatal: false });
   }
 }
 
@@ -273,6 +353,7 @@ export class KernelLife implements KernelPort {
   /** Created when the code first asks for its signal (an AbortController is the biggest part of an idle kernel). */
   #abort: AbortController | undefined;
   #stopReason: Error | undefined;
+  #endedEarly: { error: unknown; threw: boolean } | undefined;
   /** Asked to stop (restart or terminate). */
   stopping = false;
   /** Replaced or force-stopped: whatever it still sends is refused. */
@@ -298,10 +379,14 @@ export class KernelLife implements KernelPort {
     return this.#record.input;
   }
 
+  #abortReason(): Error {
+    return (this.#stopReason ??= new KernelTerminatingError(this.kernelId));
+  }
+
   get signal(): AbortSignal {
     if (this.#abort === undefined) {
       this.#abort = new AbortController();
-      if (this.stopping) this.#abort.abort(this.#stopReason);
+      if (this.stopping) this.#abort.abort(this.#abortReason());
     }
     return this.#abort.signal;
   }
@@ -311,15 +396,39 @@ export class KernelLife implements KernelPort {
   }
 
   get timing(): boolean {
-    return this.#record.timing;
+    return this.#record.services.timing;
   }
 
   get latencySampling(): number {
-    return this.#record.latencySampling;
+    return this.#record.services.latencySampling;
+  }
+
+  get sampler(): LatencySampler {
+    return this.#record.services.sampler;
   }
 
   get inspector(): Inspector | undefined {
-    return this.#record.inspector;
+    return this.#record.services.inspector;
+  }
+
+  /** The execution's code ended (an execution with `reportsEnd` calls this instead of settling `finished`). */
+  codeEnded(error: unknown, threw: boolean): void {
+    if (this.execution === undefined) {
+      // Ended before `start` returned it (a crash on the first drain after an async init).
+      this.#endedEarly = { error, threw };
+      return;
+    }
+    this.#record.services.lifeEnded(this.#record, this, error, threw);
+  }
+
+  /** Records the execution `start` produced; reports an end that came first. */
+  attach(execution: KernelExecution): void {
+    this.execution = execution;
+    const early = this.#endedEarly;
+    if (early !== undefined) {
+      this.#endedEarly = undefined;
+      this.#record.services.lifeEnded(this.#record, this, early.error, early.threw);
+    }
   }
 
   emit(message: Message, options?: WaitOptions): Promise<void> {
@@ -362,17 +471,17 @@ export class KernelLife implements KernelPort {
 
   subscribe(pattern: string): () => void {
     const unsubscribe = this.#record.router.subscribe(pattern, this.kernelId);
-    this.#record.subscriptions.push(unsubscribe);
+    this.#record.addSubscription(unsubscribe);
     return unsubscribe;
   }
 
   /** Tells this life's code to finish: `shouldTerminate`, its signal, and its pending waits. */
-  stop(reason: Error = new KernelTerminatingError(this.kernelId)): void {
+  stop(reason?: Error): void {
     if (this.stopping) return;
     this.stopping = true;
     this.#stopReason = reason;
-    this.#abort?.abort(reason);
-    this.#record.input.interruptTakers(new KernelTerminatingError(this.kernelId));
+    this.#abort?.abort(this.#abortReason());
+    this.#record.input.interruptTakers(() => new KernelTerminatingError(this.kernelId));
     this.#record.wakeActiveWaiters();
     this.execution?.stop?.();
   }

@@ -3,7 +3,7 @@ import type { Message } from '../messages/types.js';
 import { checkPriority } from '../queues/backpressure.js';
 import { boundedWait, type WaitOptions } from '../queues/wait-options.js';
 // The mailbox's own settled promise: `offer(...) === RESOLVED` must compare against that very object.
-import { RESOLVED } from '../queues/mailbox.js';
+import { RESOLVED, type ErrorSource } from '../queues/mailbox.js';
 import { LatencyHistogram } from '../telemetry/latency-histogram.js';
 import type { KernelTelemetrySnapshot, TelemetrySummary } from '../telemetry/kernel-telemetry.js';
 import { TimeoutError } from '../errors.js';
@@ -17,8 +17,9 @@ import {
 } from './errors.js';
 import { RuntimeEvents, type RuntimeEventName, type RuntimeListener } from './events.js';
 import { Inspector, type InspectOptions, type InspectionListener } from './inspect.js';
-import type { KernelDefinition } from './kernel-port.js';
-import { KernelLife, KernelRecord, type KernelRouter } from './kernel-record.js';
+import type { KernelDefinition, KernelExecution } from './kernel-port.js';
+import { KernelLife, KernelRecord, type KernelRouter, type RecordServices } from './kernel-record.js';
+import { LatencySampler } from './processing-clock.js';
 import { PendingReply, type PendingRequest } from './pending-reply.js';
 import { DeadLetterQueue } from './dead-letters.js';
 import { RecentIds } from './recent-ids.js';
@@ -39,6 +40,7 @@ import { checkKernelId } from './ring-kernel.js';
 import type { TerminationReport } from './termination-report.js';
 
 const DEFAULT_LATENCY_SAMPLING = 16;
+const RESOLVED_TRUE = Promise.resolve(true);
 
 /** A definition of any message types: `KernelPort` is invariant in them, so `never` would refuse typed ones. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -102,11 +104,11 @@ export class RingKernelRuntime implements AsyncDisposable {
   readonly #events = new RuntimeEvents();
   readonly #inspector = new Inspector(this.#events);
   readonly #timing: boolean;
-  readonly #latencySampling: number;
   readonly #createdAt = performance.now();
   readonly #topics = new TopicBroker();
   readonly #groups = new Map<string, GroupState>();
   readonly #router: KernelRouter;
+  readonly #services: RecordServices;
   #watchdog: ReturnType<typeof setInterval> | undefined;
   readonly #progress = new Map<KernelRecord, { processed: number; since: number }>();
   /** Messages that crashed their kernel, expired, or could not be delivered. */
@@ -120,7 +122,6 @@ export class RingKernelRuntime implements AsyncDisposable {
         `latencySampling must be an integer >= 1 (time one cycle in N); got ${describeValue(sampling)}`,
       );
     }
-    this.#latencySampling = sampling;
     for (const definition of options.kernels ?? []) {
       if (definition.kernelId === undefined) {
         throw new InvalidArgumentError('every definition in RuntimeOptions.kernels needs a kernelId');
@@ -132,7 +133,7 @@ export class RingKernelRuntime implements AsyncDisposable {
       (letter) => this.#events.emit('deadLetter', letter),
       options.deadLetterCapacity,
     );
-    this.#router = {
+    const router: KernelRouter = (this.#router = {
       deliver: (to, message, waitOptions, from) => this.#deliver(to, message, waitOptions, from, false),
       post: (to, message) => this.post(to, message),
       request: (to, message, waitOptions) => this.request(to, message, waitOptions),
@@ -146,6 +147,15 @@ export class RingKernelRuntime implements AsyncDisposable {
           at: Date.now(),
           ...(error === undefined ? {} : { error }),
         }),
+    });
+    this.#services = {
+      events: this.#events,
+      inspector: this.#inspector,
+      router,
+      timing: this.#timing,
+      latencySampling: sampling,
+      sampler: new LatencySampler(sampling),
+      lifeEnded: (record, life, error, threw) => this.#onLifeEnded(record, life, error, threw),
     };
   }
 
@@ -196,12 +206,34 @@ export class RingKernelRuntime implements AsyncDisposable {
    * Phase one: allocates the kernel's queues and starts its code, which waits for `activate`
    * before it is handed any message. Messages may be sent right away; they queue up.
    */
-  async launch<In extends Message, Out extends Message>(
+  launch<In extends Message, Out extends Message>(
     kernelId: string,
     definition?: KernelDefinition<In, Out>,
   ): Promise<void> {
+    let record: KernelRecord;
+    try {
+      record = this.#register(kernelId, definition as KernelDefinition | undefined);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const started = this.#startLife(record);
+    if (started === undefined) {
+      this.#launched(record);
+      return RESOLVED;
+    }
+    return started.then(
+      () => this.#launched(record),
+      (error: unknown) => {
+        this.#kernels.delete(kernelId);
+        throw error;
+      },
+    );
+  }
+
+  /** Validates a launch and registers the kernel's record (state `launched`). */
+  #register(kernelId: string, definition: KernelDefinition | undefined): KernelRecord {
     checkKernelId(kernelId);
-    const found = (definition ?? this.#definitions.get(kernelId)) as KernelDefinition | undefined;
+    const found = definition ?? this.#definitions.get(kernelId);
     if (found === undefined) {
       throw new KernelNotFoundError(
         kernelId,
@@ -214,27 +246,22 @@ export class RingKernelRuntime implements AsyncDisposable {
     const record = new KernelRecord({
       kernelId,
       definition: found,
-      events: this.#events,
-      timing: this.#timing,
-      latencySampling: this.#latencySampling,
-      inspector: this.#inspector,
-      router: this.#router,
+      services: this.#services,
       dedup: options.dedupWindow === undefined ? undefined : new RecentIds(options.dedupWindow),
       launchedAt: performance.now(),
     });
     for (const declared of options.routes ?? []) {
       const { to, ...routeOptions } = typeof declared === 'string' ? { to: declared } : declared;
-      record.routes.push(this.#route(kernelId, typeof to === 'string' ? [to] : to, routeOptions));
+      record.addRoute(this.#route(kernelId, typeof to === 'string' ? [to] : to, routeOptions));
     }
     this.#kernels.set(kernelId, record);
-    this.#events.emit('stateChange', { kernelId, from: undefined, to: 'launched' });
-    try {
-      await this.#startLife(record);
-    } catch (error) {
-      this.#kernels.delete(kernelId);
-      throw error;
-    }
-    if (options.watchdog !== undefined) this.#watch(record);
+    if (this.#events.has('stateChange'))
+      this.#events.emit('stateChange', { kernelId, from: undefined, to: 'launched' });
+    return record;
+  }
+
+  #launched(record: KernelRecord): void {
+    if (record.options.watchdog !== undefined) this.#watch(record);
   }
 
   /** Phase two: lets a launched kernel receive messages. */
@@ -468,19 +495,13 @@ export class RingKernelRuntime implements AsyncDisposable {
   connect(from: string, to: string | readonly string[], options: RouteOptions = {}): () => void {
     const record = this.#lookup(from);
     const route = this.#route(from, typeof to === 'string' ? [to] : to, options);
-    record.routes.push(route);
-    return () => {
-      const index = record.routes.indexOf(route);
-      if (index >= 0) record.routes.splice(index, 1);
-    };
+    record.addRoute(route);
+    return () => record.removeRoutes((candidate) => candidate === route);
   }
 
   /** Removes the routes from `from` (to `to` only, when given). */
   disconnect(from: string, to?: string): void {
-    const routes = this.#lookup(from).routes;
-    for (let index = routes.length - 1; index >= 0; index--) {
-      if (to === undefined || routes[index]!.targets.includes(to)) routes.splice(index, 1);
-    }
+    this.#lookup(from).removeRoutes((route) => to === undefined || route.targets.includes(to));
   }
 
   /** Starts building a pipeline of kernels in this runtime (see {@link pipelineOf}). */
@@ -517,7 +538,7 @@ export class RingKernelRuntime implements AsyncDisposable {
   subscribe(pattern: string, target?: string | SubscriptionOptions): Subscription | (() => void) {
     if (typeof target === 'string') {
       const unsubscribe = this.#subscribeKernel(pattern, target);
-      this.#lookup(target).subscriptions.push(unsubscribe);
+      this.#lookup(target).addSubscription(unsubscribe);
       return unsubscribe;
     }
     return this.#topics.subscription(pattern, target);
@@ -539,14 +560,14 @@ export class RingKernelRuntime implements AsyncDisposable {
       options: { ...options, kernels: [...options.kernels] },
       intensity: new RestartIntensity(options.maxRestarts, options.withinMs),
     });
-    for (const record of records) record.groups.push(options.name);
+    for (const record of records) record.joinGroup(options.name);
     return {
       name: options.name,
       strategy: options.strategy,
       kernels: [...options.kernels],
       dispose: () => {
         this.#groups.delete(options.name);
-        for (const record of records) record.groups.splice(record.groups.indexOf(options.name), 1);
+        for (const record of records) record.leaveGroup(options.name);
       },
     };
   }
@@ -556,9 +577,9 @@ export class RingKernelRuntime implements AsyncDisposable {
     const record = this.#lookup(kernelId);
     return record.telemetry.snapshot(kernelId, record.state, {
       inputDepth: record.input.size,
-      outputDepth: record.output.size,
+      outputDepth: record.outputDepth,
       inputCapacity: record.input.capacity,
-      outputCapacity: record.output.capacity,
+      outputCapacity: record.outputCapacity,
     });
   }
 
@@ -723,15 +744,32 @@ export class RingKernelRuntime implements AsyncDisposable {
     return RESOLVED;
   }
 
-  /** Starts a new life of the kernel's code on its (kept) queues. */
-  async #startLife(record: KernelRecord): Promise<void> {
+  /**
+   * Starts a new life of the kernel's code on its (kept) queues. Returns `undefined` when the start
+   * completed synchronously (no promise on the launch path), else a promise of its completion.
+   */
+  #startLife(record: KernelRecord): Promise<void> | undefined {
     const life = new KernelLife(record);
     record.life = life;
-    const starting = Promise.resolve(record.definition.start(life));
-    life.starting = starting;
-    life.execution = await starting;
-    life.execution.stateChanged?.(record.state);
-    life.execution.finished.then(
+    let started: KernelExecution | Promise<KernelExecution>;
+    try {
+      started = record.definition.start(life);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (!(started instanceof Promise)) {
+      this.#attach(record, life, started);
+      return undefined;
+    }
+    life.starting = started;
+    return started.then((execution) => this.#attach(record, life, execution));
+  }
+
+  #attach(record: KernelRecord, life: KernelLife, execution: KernelExecution): void {
+    life.attach(execution);
+    execution.stateChanged?.(record.state);
+    if (execution.reportsEnd === true) return;
+    execution.finished.then(
       () => this.#onLifeEnded(record, life, undefined, false),
       (error: unknown) => this.#onLifeEnded(record, life, error, true),
     );
@@ -747,16 +785,21 @@ export class RingKernelRuntime implements AsyncDisposable {
     const previousState = record.state;
     const life = record.life;
     if (previousState !== 'failed' && previousState !== 'terminated') {
-      const terminating = new KernelTerminatingError(kernelId);
+      // Errors are made only if someone is refused: an idle kernel terminates without one.
       record.setState('terminating');
-      life?.stop(terminating);
-      record.input.refuseTakers(terminating);
-      record.input.close(new KernelTerminatedError(kernelId));
+      life?.stop();
+      record.input.refuseTakers(() => new KernelTerminatingError(kernelId));
+      record.input.close(() => new KernelTerminatedError(kernelId));
     }
     let graceful = previousState !== 'failed';
     let interruptedInputs: readonly Message[] = [];
     if (previousState !== 'failed' && previousState !== 'terminated' && life?.execution !== undefined) {
-      graceful = await settlesWithin(life.execution.finished, timeout);
+      // Code that already ended (an idle handler kernel stops at once) needs no timer; still yield
+      // once, so that a second terminate() in this turn finds the kernel and shares this report.
+      graceful =
+        life.execution.isFinished === true
+          ? await RESOLVED_TRUE
+          : await settlesWithin(life.execution.finished, timeout);
       if (!graceful) {
         interruptedInputs = [...(life.execution.inFlight?.() ?? [])];
         await life.execution.forceStop?.();
@@ -768,8 +811,8 @@ export class RingKernelRuntime implements AsyncDisposable {
     for (const unsubscribe of record.subscriptions) unsubscribe();
     const closed =
       record.state === 'failed'
-        ? new KernelFailedError(kernelId, record.failure)
-        : new KernelTerminatedError(kernelId);
+        ? () => new KernelFailedError(kernelId, record.failure)
+        : () => new KernelTerminatedError(kernelId);
     this.#rejectPending(record, closed);
     record.input.close(closed);
     const report: TerminationReport = {
@@ -778,10 +821,10 @@ export class RingKernelRuntime implements AsyncDisposable {
       previousState,
       unprocessedInputs: [...(life?.execution?.leftoverInputs?.() ?? []), ...record.input.drain()],
       interruptedInputs,
-      undeliveredOutputs: record.output.drain(),
+      undeliveredOutputs: record.drainOutput(),
       ...(record.failure !== undefined ? { error: record.failure } : {}),
     };
-    record.output.close(closed);
+    record.closeOutput(closed);
     if (record.state !== 'failed') record.setState('terminated');
     this.#events.emit('terminated', report);
     return report;
@@ -887,24 +930,25 @@ export class RingKernelRuntime implements AsyncDisposable {
     record.life?.stop(failed);
     record.input.refuseTakers(failed);
     record.input.close(failed);
-    record.output.close(failed);
+    record.closeOutput(failed);
     this.#rejectPending(record, failed);
   }
 
-  #rejectPending(record: KernelRecord, error: Error): void {
+  #rejectPending(record: KernelRecord, error: ErrorSource): void {
     const pending = record.pending;
-    if (pending === undefined) return;
     record.pending = undefined;
-    for (const request of pending.values()) request.reject(error);
+    if (pending === undefined || pending.size === 0) return;
+    const reason = typeof error === 'function' ? error() : error;
+    for (const request of pending.values()) request.reject(reason);
   }
 
   /** The function returned on its own: the kernel takes no more input; outputs stay receivable. */
   #ended(record: KernelRecord): void {
     record.setState('terminated');
-    const ended = new KernelTerminatedError(record.kernelId);
+    const ended = () => new KernelTerminatedError(record.kernelId);
     record.input.refuseTakers(ended);
     record.input.close(ended);
-    record.output.close(ended);
+    record.closeOutput(ended);
   }
 
   // ------------------------------------------------------------------------------------------
