@@ -4,7 +4,7 @@ import { MessageDecodeError, MessageDefinitionError, MessageValidationError } fr
 import type { AnyField, Field, FieldPresence, NestedDefinition } from './fields.js';
 import type { Message } from './types.js';
 import { isUuid, randomMessageId } from './uuid.js';
-import { compileConstructor } from './compiled-constructor.js';
+import { compileConstructor, compileRecorrelator, type Recorrelator } from './compiled-constructor.js';
 import { MESSAGE_DEFINITION, definitionOf, type WireDefinition } from './wire.js';
 
 /** A message schema: field name → field built with {@link field}. */
@@ -346,6 +346,7 @@ export function defineMessage<const Name extends string, const F extends FieldMa
     fromWire,
   };
   Object.defineProperty(MessageClass.prototype, MESSAGE_DEFINITION, { value: definition });
+  recorrelators.set(definition, compileRecorrelator(fieldNames, MessageClass, freeze));
   trustedAssemblers.set(definition, (values, correlationId, priority) => {
     const message = new MessageClass();
     message.messageId = randomMessageId();
@@ -369,6 +370,22 @@ export type TrustedAssembler = (
 
 // Kept out of the definition object so user code cannot reach an unvalidated constructor.
 const trustedAssemblers = new WeakMap<object, TrustedAssembler>();
+const recorrelators = new WeakMap<object, Recorrelator>();
+
+/**
+ * @internal `message` (made by a definition, so already valid) with `correlationId` set: a
+ * compiled copy, no validation. Returns `message` itself when it already carries that correlation,
+ * and `undefined` for objects no definition made.
+ */
+export function withCorrelationId<M extends Message>(
+  message: M,
+  correlationId: string | undefined,
+): M | undefined {
+  if (message.correlationId === correlationId) return message;
+  const definition = definitionOf(message);
+  if (definition === undefined) return undefined;
+  return recorrelators.get(definition)?.(message, correlationId) as M | undefined;
+}
 
 /** @internal Not exported from the package: see {@link TrustedAssembler}. */
 export function trustedAssemblerOf(definition: object): TrustedAssembler {

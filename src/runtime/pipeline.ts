@@ -5,8 +5,11 @@ import type { Message } from '../messages/types.js';
 import type { BackpressureStrategy } from '../queues/backpressure.js';
 import type { WaitOptions } from '../queues/wait-options.js';
 import type { KernelTelemetrySnapshot } from '../telemetry/kernel-telemetry.js';
-import type { KernelContext } from './kernel-context.js';
+import type { HandlerContext, KernelContext } from './kernel-context.js';
+import type { KernelDefinition, KernelOptions } from './kernel-port.js';
 import { ringKernel } from './ring-kernel.js';
+import { withCorrelationId } from '../messages/define.js';
+import { RESOLVED } from '../queues/mailbox.js';
 import { Route, type RouteStrategy } from './routes.js';
 import type { RingKernelRuntime } from './runtime.js';
 import type { SupervisionOptions } from './supervision.js';
@@ -26,10 +29,13 @@ export const StageResult = defineMessage('StageResult', {
 });
 export type StageResult = MessageOf<typeof StageResult>;
 
-/** A stage's work on one message: an output, several, or none (filtered out). */
+/**
+ * A stage's work on one message: an output, several, or none (filtered out). A stage runs as a
+ * handler kernel: a handler that returns its output synchronously costs no promise.
+ */
 export type StageHandler<In extends Message = Message, Out extends Message = Message> = (
   input: In,
-  ctx: KernelContext<In, Out>,
+  ctx: HandlerContext<Out>,
 ) => Out | readonly Out[] | undefined | Promise<Out | readonly Out[] | undefined>;
 
 /** Options of a pipeline stage. */
@@ -54,7 +60,8 @@ export interface AggregateOptions extends Omit<StageOptions, 'replicas' | 'distr
 interface StagePlan {
   readonly name: string;
   readonly options: StageOptions;
-  readonly body: (ctx: KernelContext, first: boolean) => Promise<void>;
+  /** The stage's kernel, given its kernel options and whether it is the pipeline's first stage. */
+  readonly kernel: (options: KernelOptions, first: boolean) => KernelDefinition;
 }
 
 /** The correlation a message carries through a pipeline: the id of the message that entered it. */
@@ -62,15 +69,12 @@ function carriedId(input: Message, first: boolean): string {
   return first ? input.messageId : (input.correlationId ?? input.messageId);
 }
 
-/** `output` with `correlationId` set to `carry` (re-created when it differs; messages are frozen). */
+/** `output` with `correlationId` set to `carry` (a compiled copy when it differs; messages are frozen). */
 function withCorrelation(output: Message, carry: string): Message {
-  if (output.correlationId === carry) return output;
-  // The output was validated when it was made: copy it as it is (same prototype, so it is still
-  // an instance of its definition) with the pipeline's correlation, and freeze it again.
-  const copy = Object.create(Object.getPrototypeOf(output) as object) as Record<string, unknown>;
-  Object.assign(copy, output);
-  copy.correlationId = carry;
-  return Object.freeze(copy) as unknown as Message;
+  const copied = withCorrelationId(output, carry);
+  if (copied !== undefined) return copied;
+  // Not made by a definition (a plain object the handler built): copy what it has.
+  return Object.freeze({ ...output, correlationId: carry });
 }
 
 function errorResult(stage: string, error: unknown, carry: string, priority: number): StageResult {
@@ -84,29 +88,54 @@ function errorResult(stage: string, error: unknown, carry: string, priority: num
   });
 }
 
-function stageBody(name: string, handler: StageHandler): StagePlan['body'] {
-  return async (ctx, first) => {
-    for await (const input of ctx) {
-      if (StageResult.is(input)) {
-        await ctx.send(input);
-        continue;
-      }
-      const carry = carriedId(input, first);
-      let outputs: Message | readonly Message[] | undefined;
-      try {
-        outputs = await handler(input, ctx);
-      } catch (error) {
-        ctx.reportError(error);
-        await ctx.send(errorResult(name, error, carry, input.priority));
-        continue;
-      }
-      if (outputs === undefined) continue;
-      if (Array.isArray(outputs)) {
-        for (const output of outputs as readonly Message[]) await ctx.send(withCorrelation(output, carry));
-      } else {
-        await ctx.send(withCorrelation(outputs as Message, carry));
-      }
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as { then?: unknown } | null | undefined)?.then === 'function';
+}
+
+/** Sends `outputs` in order, each re-correlated to `carry`; settles at once when every send did. */
+function sendOutputs(
+  ctx: HandlerContext,
+  outputs: Message | readonly Message[] | undefined,
+  carry: string,
+): Promise<void> {
+  if (outputs === undefined) return RESOLVED;
+  if (!Array.isArray(outputs)) return ctx.send(withCorrelation(outputs as Message, carry));
+  const list = outputs as readonly Message[];
+  for (let index = 0; index < list.length; index++) {
+    const sent = ctx.send(withCorrelation(list[index]!, carry));
+    if (sent !== RESOLVED) {
+      // A full queue downstream: send the rest after it, in order.
+      return list
+        .slice(index + 1)
+        .reduce((chain, output) => chain.then(() => ctx.send(withCorrelation(output, carry))), sent);
     }
+  }
+  return RESOLVED;
+}
+
+function stageKernel(name: string, handler: StageHandler): StagePlan['kernel'] {
+  return (options, first) => {
+    const failed = (ctx: HandlerContext, input: Message, carry: string, error: unknown): Promise<void> => {
+      ctx.reportError(error);
+      return ctx.send(errorResult(name, error, carry, input.priority));
+    };
+    return ringKernel(options, {
+      onMessage(input: Message, ctx: HandlerContext): Promise<void> {
+        if (StageResult.is(input)) return ctx.send(input);
+        const carry = carriedId(input, first);
+        let outputs: ReturnType<StageHandler>;
+        try {
+          outputs = handler(input, ctx);
+        } catch (error) {
+          return failed(ctx, input, carry, error);
+        }
+        if (!isPromiseLike(outputs)) return sendOutputs(ctx, outputs, carry);
+        return Promise.resolve(outputs).then(
+          (resolved) => sendOutputs(ctx, resolved, carry),
+          (error: unknown) => failed(ctx, input, carry, error),
+        );
+      },
+    });
   };
 }
 
@@ -114,42 +143,43 @@ function aggregateBody(
   name: string,
   options: AggregateOptions,
   combine: (batch: readonly Message[]) => Message | undefined | Promise<Message | undefined>,
-): StagePlan['body'] {
+): StagePlan['kernel'] {
   const count = options.count ?? Infinity;
   const timeMs = options.timeMs ?? Infinity;
-  return async (ctx) => {
-    let batch: Message[] = [];
-    let flushAt = Infinity;
-    const flush = async () => {
-      const held = batch;
-      batch = [];
-      flushAt = Infinity;
-      if (held.length === 0) return;
-      try {
-        const output = await combine(held);
-        if (output !== undefined) await ctx.send(output);
-      } catch (error) {
-        ctx.reportError(error);
-        await ctx.send(errorResult(name, error, carriedId(held[0]!, false), held[0]!.priority));
+  return (kernelOptions) =>
+    ringKernel(kernelOptions, async (ctx: KernelContext) => {
+      let batch: Message[] = [];
+      let flushAt = Infinity;
+      const flush = async () => {
+        const held = batch;
+        batch = [];
+        flushAt = Infinity;
+        if (held.length === 0) return;
+        try {
+          const output = await combine(held);
+          if (output !== undefined) await ctx.send(output);
+        } catch (error) {
+          ctx.reportError(error);
+          await ctx.send(errorResult(name, error, carriedId(held[0]!, false), held[0]!.priority));
+        }
+      };
+      while (!ctx.shouldTerminate) {
+        const wait = flushAt === Infinity ? undefined : Math.max(0, flushAt - performance.now());
+        const input = await ctx.tryReceive(wait === undefined ? {} : { timeout: wait });
+        if (input === undefined) {
+          if (performance.now() >= flushAt) await flush();
+          continue;
+        }
+        if (StageResult.is(input)) {
+          await ctx.send(input);
+          continue;
+        }
+        if (batch.length === 0 && timeMs !== Infinity) flushAt = performance.now() + timeMs;
+        batch.push(input);
+        if (batch.length >= count) await flush();
       }
-    };
-    while (!ctx.shouldTerminate) {
-      const wait = flushAt === Infinity ? undefined : Math.max(0, flushAt - performance.now());
-      const input = await ctx.tryReceive(wait === undefined ? {} : { timeout: wait });
-      if (input === undefined) {
-        if (performance.now() >= flushAt) await flush();
-        continue;
-      }
-      if (StageResult.is(input)) {
-        await ctx.send(input);
-        continue;
-      }
-      if (batch.length === 0 && timeMs !== Infinity) flushAt = performance.now() + timeMs;
-      batch.push(input);
-      if (batch.length >= count) await flush();
-    }
-    await flush();
-  };
+      await flush();
+    });
 }
 
 /**
@@ -191,7 +221,7 @@ export class PipelineBuilder {
     handler: StageHandler<In, Out>,
     options: StageOptions = {},
   ): this {
-    this.#add(name, options, stageBody(name, handler as unknown as StageHandler));
+    this.#add(name, options, stageKernel(name, handler as unknown as StageHandler));
     return this;
   }
 
@@ -217,7 +247,7 @@ export class PipelineBuilder {
     const last = plans[plans.length - 1]!;
     if ((last.options.replicas ?? 1) > 1) {
       // Fan-in before the exit, so the pipeline's outputs come out of one queue.
-      plans.push({ name: 'out', options: {}, body: stageBody('out', (message) => message) });
+      plans.push({ name: 'out', options: {}, kernel: stageKernel('out', (message) => message) });
     }
     const runtime = this.#runtime;
     const ids = plans.map((plan) => {
@@ -246,7 +276,7 @@ export class PipelineBuilder {
                     ...(next.options.key === undefined ? {} : { key: keyOrCorrelation(next.options.key) }),
                   },
                 ];
-          const definition = ringKernel(
+          const definition = plan.kernel(
             {
               kernelId,
               queueSize: plan.options.queueSize,
@@ -254,7 +284,7 @@ export class PipelineBuilder {
               supervision: plan.options.supervision,
               routes,
             },
-            (ctx) => plan.body(ctx, first),
+            first,
           );
           await runtime.launch(kernelId, definition);
           launched.push(kernelId);
@@ -284,7 +314,7 @@ export class PipelineBuilder {
     );
   }
 
-  #add(name: string, options: StageOptions, body: StagePlan['body']): void {
+  #add(name: string, options: StageOptions, kernel: StagePlan['kernel']): void {
     if (typeof name !== 'string' || !/^[\w-]+$/.test(name)) {
       throw new InvalidArgumentError(
         `stage names are letters, digits, '_' or '-'; got ${describeValue(name)}`,
@@ -297,7 +327,7 @@ export class PipelineBuilder {
     if (!Number.isInteger(replicas) || replicas < 1) {
       throw new InvalidArgumentError(`replicas must be an integer >= 1; got ${describeValue(replicas)}`);
     }
-    this.#stages.push({ name, options, body });
+    this.#stages.push({ name, options, kernel });
   }
 }
 
