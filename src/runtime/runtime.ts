@@ -363,14 +363,24 @@ export class RingKernelRuntime implements AsyncDisposable {
     return true;
   }
 
-  /** Sends messages in order, each with the same backpressure rules; resolves with the count sent. */
+  /**
+   * Sends messages in order, each with the same backpressure rules; resolves with the count sent.
+   * Messages go in with `post` while the queue has room (no promise each), and wait with `send`
+   * only when it is full under `block`.
+   */
   async sendBatch(kernelId: string, messages: Iterable<Message>, options?: WaitOptions): Promise<number> {
     let sent = 0;
     for (const message of messages) {
-      await this.send(kernelId, message, options);
+      if (!this.#postQuietly(kernelId, message, options)) await this.send(kernelId, message, options);
       sent++;
     }
     return sent;
+  }
+
+  /** `post`, unless the caller's signal is already aborted (then `send` reports it). */
+  #postQuietly(kernelId: string, message: Message, options: WaitOptions | undefined): boolean {
+    if (options?.signal?.aborted === true) return false;
+    return this.post(kernelId, message);
   }
 
   /**

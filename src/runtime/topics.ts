@@ -2,7 +2,7 @@ import type { Message } from '../messages/types.js';
 import type { BackpressureStrategy } from '../queues/backpressure.js';
 import { checkBackpressure, checkCapacity } from '../queues/backpressure.js';
 import { QueueClosedError } from '../queues/errors.js';
-import { Mailbox } from '../queues/mailbox.js';
+import { Mailbox, RESOLVED } from '../queues/mailbox.js';
 import type { WaitOptions } from '../queues/wait-options.js';
 import { checkTopic, topicMatcher } from './topic-pattern.js';
 
@@ -85,6 +85,14 @@ export class Subscription implements AsyncIterable<TopicMessage> {
   }
 }
 
+const settledCounts: Promise<number>[] = [];
+
+/** A settled promise of `count`, shared (counts up to 64 are cached: publishing allocates none). */
+function settledCount(count: number): Promise<number> {
+  if (count >= 64) return Promise.resolve(count);
+  return (settledCounts[count] ??= Promise.resolve(count));
+}
+
 /**
  * Topic publish/subscribe with wildcards (`*` one segment, `#` any number) and retained messages:
  * a message published with `{ retain: true }` is kept per topic and handed to later subscribers.
@@ -124,20 +132,29 @@ export class TopicBroker {
    * Delivers `message` to every matching subscriber (each with its own backpressure); resolves
    * with how many there were once all accepted it.
    */
-  async publish(
+  publish(
     topic: string,
     message: Message,
     options: { retain?: boolean } = {},
     wait?: WaitOptions,
   ): Promise<number> {
-    checkTopic(topic);
-    if (options.retain === true) this.#retained.set(topic, message);
-    const deliveries: Promise<void>[] = [];
-    for (const subscriber of this.#subscribers) {
-      if (subscriber.matches(topic)) deliveries.push(subscriber.deliver(topic, message, wait));
+    try {
+      checkTopic(topic);
+    } catch (error) {
+      return Promise.reject(error);
     }
-    await Promise.all(deliveries);
-    return deliveries.length;
+    if (options.retain === true) this.#retained.set(topic, message);
+    let reached = 0;
+    let waits: Promise<void>[] | undefined;
+    for (const subscriber of this.#subscribers) {
+      if (!subscriber.matches(topic)) continue;
+      reached++;
+      const delivered = subscriber.deliver(topic, message, wait);
+      if (delivered !== RESOLVED) (waits ??= []).push(delivered);
+    }
+    // Every subscriber had room: a settled promise of the count, made once per count.
+    if (waits === undefined) return settledCount(reached);
+    return Promise.all(waits).then(() => reached);
   }
 
   /** Forgets the retained message of `topic` (or of every topic). */
