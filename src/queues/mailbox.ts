@@ -241,6 +241,11 @@ export class Mailbox<T> {
     this.#consumerArmed = false;
   }
 
+  /** True while a consumer waits to be told of the next takeable item. */
+  get consumerArmed(): boolean {
+    return this.#consumerArmed;
+  }
+
   /** Asks to be called on the next takeable item; calls the consumer at once if one is takeable now. */
   armConsumer(): void {
     if (this.#consumer === undefined) return;

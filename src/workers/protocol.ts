@@ -62,6 +62,10 @@ export interface WorkerBootData {
   /** Worker → host ring of processing-time records (only when `timing`). */
   readonly telemetryRing: SharedArrayBuffer;
   readonly timing: boolean;
+  /** Time one processing cycle in this many (the runtime's `latencySampling`). */
+  readonly latencySampling: number;
+  /** The module export that holds the kernel: a loop function or a handlers object. */
+  readonly exportName: string;
   readonly mode: WorkerWaitMode;
   /** How long an idle worker polls its input ring before it sleeps, in µs. */
   readonly spinMicros: number;

@@ -7,6 +7,7 @@ import type { MessageRegistry } from '../messages/registry.js';
 import type { Message } from '../messages/types.js';
 import { LocalKernelContext } from '../runtime/local-kernel-context.js';
 import type { KernelFunction } from '../runtime/ring-kernel.js';
+import { HandlerLife, checkHandlers, type MessageHandlers } from '../runtime/handler-kernel.js';
 import { registryFromModule } from './message-types.js';
 import type { WorkerBootData, WorkerReport } from './protocol.js';
 import { serializeError } from './serialized-error.js';
@@ -18,9 +19,9 @@ function report(message: WorkerReport): void {
   parentPort?.postMessage(message);
 }
 
-async function load(): Promise<
-  { kernel: KernelFunction<Message, Message>; registry: MessageRegistry } | undefined
-> {
+type LoadedKernel = KernelFunction<Message, Message> | MessageHandlers<Message, Message, unknown>;
+
+async function load(): Promise<{ kernel: LoadedKernel; registry: MessageRegistry } | undefined> {
   let namespace: Record<string, unknown>;
   try {
     namespace = (await import(boot.moduleUrl)) as Record<string, unknown>;
@@ -28,12 +29,18 @@ async function load(): Promise<
     report({ type: 'loadError', error: serializeError(error), reason: 'its module failed to load' });
     return undefined;
   }
-  const kernel = namespace['default'];
-  if (typeof kernel !== 'function') {
+  const name = boot.exportName;
+  const kernel = namespace[name];
+  const shape = kernelShape(kernel);
+  if (shape !== undefined) {
     report({
       type: 'loadError',
-      error: serializeError(new TypeError(`the default export is ${typeof kernel}, not a function`)),
-      reason: 'the module must default-export the kernel function: export default async (ctx) => { ... }',
+      error: serializeError(
+        new TypeError(`the ${name === 'default' ? 'default export' : `export '${name}'`} ${shape}`),
+      ),
+      reason:
+        'the module must export the kernel function (export default async (ctx) => { ... }) ' +
+        'or a handlers object ({ onMessage(message, ctx) { ... } }) under that name',
     });
     return undefined;
   }
@@ -43,7 +50,7 @@ async function load(): Promise<
         ? namespace
         : ((await import(boot.messagesModuleUrl)) as Record<string, unknown>);
     const registry = registryFromModule(messagesNamespace, boot.messagesModuleUrl ?? boot.moduleUrl);
-    return { kernel: kernel as KernelFunction<Message, Message>, registry };
+    return { kernel: kernel as LoadedKernel, registry };
   } catch (error) {
     report({
       type: 'loadError',
@@ -54,13 +61,34 @@ async function load(): Promise<
   }
 }
 
+/** Why `value` cannot be a kernel, or undefined when it is a function or a valid handlers object. */
+function kernelShape(value: unknown): string | undefined {
+  if (typeof value === 'function') return undefined;
+  if (typeof value !== 'object' || value === null)
+    return `is ${value === null ? 'null' : typeof value}, not a function or a handlers object`;
+  try {
+    checkHandlers(value);
+    return undefined;
+  } catch (error) {
+    return `is not a valid handlers object: ${(error as Error).message}`;
+  }
+}
+
 async function run(): Promise<void> {
   const loaded = await load();
   if (loaded === undefined) return;
   const port = new WorkerSidePort(boot, loaded.registry, (error) =>
     report({ type: 'reportedError', error: serializeError(error) }),
   );
-  const context = new LocalKernelContext<Message, Message>(port);
+  const kernel = loaded.kernel;
+  let context: LocalKernelContext<Message, Message> | undefined;
+  let life: HandlerLife<Message, Message, unknown> | undefined;
+  if (typeof kernel === 'function') {
+    context = new LocalKernelContext<Message, Message>(port);
+  } else {
+    life = new HandlerLife(port, kernel);
+    port.onStopRequested = () => life!.stop();
+  }
   port.countTakenMessages();
   port.start();
   // Pending Atomics.waitAsync calls do not keep a thread alive: without this, a kernel waiting for
@@ -68,7 +96,12 @@ async function run(): Promise<void> {
   const keepAlive = setInterval(() => {}, 1 << 30);
   report({ type: 'ready', messageTypes: loaded.registry.names });
   try {
-    await loaded.kernel(context);
+    if (life !== undefined) {
+      await life.start();
+      await life.finished;
+    } else {
+      await (kernel as KernelFunction<Message, Message>)(context!);
+    }
   } catch (error) {
     clearInterval(keepAlive);
     // Not finished: the messages the kernel died on are reported as in flight, not as processed.
@@ -78,7 +111,7 @@ async function run(): Promise<void> {
     return;
   }
   clearInterval(keepAlive);
-  context.finish();
+  context?.finish();
   port.stop();
   report({ type: 'returned' });
 }

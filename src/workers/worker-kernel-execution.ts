@@ -5,6 +5,7 @@ import { RING_EMPTY } from '../ring/spsc-byte-ring.js';
 import type { KernelExecution, KernelPort } from '../runtime/kernel-port.js';
 import type { KernelState } from '../runtime/kernel-state.js';
 import { KernelTerminatingError } from '../runtime/errors.js';
+import { RESOLVED } from '../queues/mailbox.js';
 import { CALL_MARKER } from './call-envelope.js';
 import { FrameCodec } from './frame-codec.js';
 import { FrameReader } from './frame-reader.js';
@@ -22,7 +23,6 @@ import {
   DEFAULT_START_TIMEOUT,
 } from './worker-options.js';
 
-const RESOLVED: Promise<void> = Promise.resolve();
 /** Spin mode: how long after the last send the output pump re-checks on a timer instead of sleeping. */
 const HOT_MS = 2;
 
@@ -132,6 +132,8 @@ export class WorkerKernelExecution implements KernelExecution {
             moduleUrl,
             messagesModuleUrl,
             timing: port.timing,
+            latencySampling: port.latencySampling,
+            exportName: options.export ?? 'default',
             mode,
             spinMicros: options.spinMicros ?? DEFAULT_SPIN_MICROS,
             mailboxSize: WORKER_MAILBOX_SIZE,
@@ -455,10 +457,15 @@ export class WorkerKernelExecution implements KernelExecution {
           port.reportError(error);
           continue;
         }
-        try {
-          await port.emit(message);
-        } catch {
-          // The kernel ended and its output is closed: what it still sent has nowhere to go.
+        // A settled emit (the usual case: a reply to a pending request, or room in the output
+        // queue) costs no await; only a full output queue makes the drain wait.
+        const emitted = port.emit(message);
+        if (emitted !== RESOLVED) {
+          try {
+            await emitted;
+          } catch {
+            // The kernel ended and its output is closed: what it still sent has nowhere to go.
+          }
         }
       }
       this.#fold(link);
@@ -478,21 +485,20 @@ export class WorkerKernelExecution implements KernelExecution {
     const count = processed - link.folded;
     const telemetry = port.telemetry;
     if (count !== 0) {
-      telemetry.processed += count;
+      telemetry.countProcessed(count);
       link.folded = processed;
     }
     let elapsedMs: number | undefined;
     if (port.timing) {
+      // The count is exact (a shared counter); the records are the worker's sampled cycles.
       const ring = link.telemetryRing;
       const target = this.#telemetryTarget;
-      const now = performance.now();
       let totalNs = 0;
       let timed = 0;
       while (ring.tryRead(target) === TELEMETRY_RECORD_BYTES) {
         const recorded = this.#telemetryCount[0]!;
         const ns = this.#telemetryNs[0]!;
         telemetry.latency.record(ns, recorded);
-        telemetry.throughput.record(recorded, now);
         totalNs += ns * recorded;
         timed += recorded;
       }

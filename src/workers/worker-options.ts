@@ -38,6 +38,13 @@ export interface WorkerKernelOptions extends KernelOptions {
   readonly resourceLimits?: WorkerResourceLimits | undefined;
   /** How long launch waits for the worker to load its module and report ready, in ms. Default 30000. */
   readonly startTimeout?: number | undefined;
+  /**
+   * The module export that holds the kernel. Default `'default'`. It is either a loop function
+   * (`export default async (ctx) => { for await (const m of ctx) ... }`) or a handlers object
+   * (`export const echo = { onMessage: (m, ctx) => ctx.send(...) }`, see `MessageHandlers`): the
+   * handler shape is drained in the worker with no promise per message.
+   */
+  readonly export?: string | undefined;
 }
 
 /** How a pool spreads input over its workers. */
@@ -62,6 +69,12 @@ export const DEFAULT_START_TIMEOUT = 30_000;
 /** Validates the worker-specific options, throwing `InvalidArgumentError` that quotes the bad value. */
 export function checkWorkerOptions(options: WorkerPoolOptions): void {
   const { mode, spinMicros, hostSpinMicros, ringBytes, startTimeout, size, strategy } = options;
+  const exportName = options.export;
+  if (exportName !== undefined && !(typeof exportName === 'string' && exportName.length > 0)) {
+    throw new InvalidArgumentError(
+      `export must be the name of the module export that holds the kernel; got ${describeValue(exportName)}`,
+    );
+  }
   if (mode !== undefined && mode !== 'spin' && mode !== 'lowCpu') {
     throw new InvalidArgumentError(`mode must be 'spin' or 'lowCpu'; got ${describeValue(mode)}`);
   }

@@ -115,6 +115,12 @@ class RingFedMailbox extends Mailbox<Message> {
     this.beforeTake?.();
     return super.takeBatch(max, options);
   }
+
+  /** A handler kernel going idle: fetch what the ring holds, and make sure new input wakes it. */
+  override armConsumer(): void {
+    this.beforeTake?.();
+    super.armConsumer();
+  }
 }
 
 /**
@@ -130,8 +136,10 @@ export class WorkerSidePort implements KernelPort {
   readonly input: RingFedMailbox;
   readonly telemetry: SharedTelemetry;
   readonly timing: boolean;
-  /** Every cycle is timed here; the host folds the records into the kernel's telemetry. */
-  readonly latencySampling = 1;
+  /** Sampled cycles are timed here; the host folds the records into the kernel's telemetry. */
+  readonly latencySampling: number;
+  /** Called when the host asks the kernel to terminate (a handler kernel's life stops then). */
+  onStopRequested: (() => void) | undefined;
   readonly #channel: RingChannel;
   readonly #codec: FrameCodec;
   readonly #words: Int32Array;
@@ -154,6 +162,7 @@ export class WorkerSidePort implements KernelPort {
   constructor(boot: WorkerBootData, registry: MessageRegistry, onReportedError: (error: unknown) => void) {
     this.kernelId = boot.kernelId;
     this.timing = boot.timing;
+    this.latencySampling = boot.latencySampling;
     this.#codec = new FrameCodec(registry);
     this.#onReportedError = onReportedError;
     this.#spinMicros = boot.mode === 'spin' ? boot.spinMicros : 0;
@@ -329,6 +338,7 @@ export class WorkerSidePort implements KernelPort {
       input.refuseTakers(terminating);
       input.close(new KernelTerminatedError(this.kernelId));
       this.#channel.incoming.interruptConsumer();
+      this.onStopRequested?.();
     }
     return code;
   }
@@ -392,7 +402,7 @@ export class WorkerSidePort implements KernelPort {
         if (this.#syncState() === STATE_TERMINATING) return;
         this.#refill();
         // Nobody waits any more (served, timed out, or the kernel went on): its next take reads the ring.
-        if (input.waitingTakers === 0 || input.size !== 0) return;
+        if ((input.waitingTakers === 0 && !input.consumerArmed) || input.size !== 0) return;
       }
     } catch {
       // stopped: the kernel function is over

@@ -13,3 +13,16 @@ defineKernelConformance({
       }),
     ),
 });
+
+defineKernelConformance({
+  name: 'worker thread, handler kernels',
+  define: (name, options) =>
+    Promise.resolve(
+      workerKernel(new URL(`../conformance/kernels/${name}.ts`, import.meta.url), {
+        ...options,
+        export: 'handlers',
+        messages: conformanceMessages,
+        messagesModule: new URL('../conformance/messages.ts', import.meta.url),
+      }),
+    ),
+});

@@ -69,7 +69,7 @@ describe('workerKernel: running in a thread', () => {
   });
 
   test('telemetry is live: processed counts and timings come from the worker before it ends', async () => {
-    await using runtime = new RingKernelRuntime();
+    await using runtime = new RingKernelRuntime({ latencySampling: 1 });
     const id = await launchActive(runtime, 'sink', workerKernel(fixture('sink-kernel')));
     await runtime.sendBatch(
       id,
@@ -159,7 +159,10 @@ describe('workerKernel: launch handshake', () => {
     await using runtime = new RingKernelRuntime();
     await assert.rejects(
       runtime.launch('none', workerKernel(fixture('no-default-kernel'), { messages: probeMessages })),
-      (error) => error instanceof WorkerLoadError && /default-export the kernel function/.test(error.message),
+      (error) =>
+        error instanceof WorkerLoadError &&
+        /must export the kernel function .* or a handlers object/.test(error.message) &&
+        /the default export is undefined/.test(error.message),
     );
     await assert.rejects(
       runtime.launch('missing', workerKernel(fixture('does-not-exist'), { messages: probeMessages })),

@@ -1,5 +1,6 @@
 import { defineMessage, field, type MessageOf } from '../../messages/index.js';
-import { RingKernelRuntime, type KernelContext } from '../../runtime/index.js';
+import { RingKernelRuntime, type KernelContext, type MessageHandlers } from '../../runtime/index.js';
+import { measureRequestThroughput } from '../echo-method.js';
 import { workerKernel, type WorkerKernelOptions } from '../../workers/index.js';
 import { percentileOfSorted, repeat } from '../measure.js';
 import type { BenchContext, BenchResult, BenchSuite } from '../types.js';
@@ -36,19 +37,57 @@ type BenchPing = MessageOf<typeof BenchPing>;
 type BenchPong = MessageOf<typeof BenchPong>;
 export const messages = [BenchPing, BenchPong];
 
-/** The echo kernel that runs in the worker thread. */
+/** The echo kernel that runs in the worker thread (loop shape: `worker.rtt.*`, `worker.throughput.*`). */
 export default async function benchEcho(ctx: KernelContext<BenchPing, BenchPong>): Promise<void> {
   for await (const ping of ctx) await ctx.send(BenchPong.reply(ping, { seq: ping.seq }));
 }
 
+/** The same echo as a handler kernel (`worker.request.*`, `worker.handler_rtt.*`). */
+export const echoHandlers: MessageHandlers<BenchPing, BenchPong> = {
+  onMessage: (ping, ctx) => ctx.send(BenchPong.reply(ping, { seq: ping.seq })),
+};
+
+/** Counts what it is handed; a ping with seq < 0 asks for the count (`worker.post.*`). */
+export const counterHandlers: MessageHandlers<BenchPing, BenchPong, { count: number }> = {
+  init: () => ({ count: 0 }),
+  onMessage(ping, ctx, state) {
+    if (ping.seq < 0) return ctx.send(BenchPong.reply(ping, { seq: state.count }));
+    state.count++;
+    return undefined;
+  },
+};
+
 const SIZES = {
-  full: { roundTrips: 20_000, lowCpuRoundTrips: 3_000, messages: 200_000, warmupRuns: 2, runs: 7 },
-  quick: { roundTrips: 500, lowCpuRoundTrips: 200, messages: 5_000, warmupRuns: 1, runs: 2 },
+  full: {
+    roundTrips: 20_000,
+    lowCpuRoundTrips: 3_000,
+    messages: 200_000,
+    requests: 100_000,
+    posts: 1_000_000,
+    warmupRuns: 2,
+    runs: 7,
+  },
+  quick: {
+    roundTrips: 500,
+    lowCpuRoundTrips: 200,
+    messages: 5_000,
+    requests: 3_000,
+    posts: 20_000,
+    warmupRuns: 1,
+    runs: 2,
+  },
 } as const;
 
 const KERNEL_ID = 'bench-echo';
 
 async function withEcho<T>(
+  options: WorkerKernelOptions,
+  work: (runtime: RingKernelRuntime) => Promise<T>,
+): Promise<T> {
+  return withKernel({ ...options }, work);
+}
+
+async function withKernel<T>(
   options: WorkerKernelOptions,
   work: (runtime: RingKernelRuntime) => Promise<T>,
 ): Promise<T> {
@@ -78,6 +117,43 @@ async function measureRtt(
   }
   samples.sort();
   return { p50: percentileOfSorted(samples, 50), p99: percentileOfSorted(samples, 99) };
+}
+
+/** The echo method's request throughput (1,000 requests per macrotask, every reply checked). */
+async function measureRequests(
+  runtime: RingKernelRuntime,
+  count: number,
+): Promise<{ msgsPerSecond: number }> {
+  const pings = Array.from({ length: count }, (_, seq) => BenchPing.create({ seq }));
+  return measureRequestThroughput(
+    'worker',
+    { request: (value: number) => runtime.request<BenchPong>(KERNEL_ID, pings[value]!) },
+    {
+      spawn: () => Promise.reject(new Error('unused')),
+      echoed: (reply: BenchPong) => reply.seq,
+      close: () => Promise.resolve(),
+    },
+    count,
+  );
+}
+
+/**
+ * `count` messages posted (`runtime.post`, falling back to `send` when the queue is full) into a
+ * worker handler kernel that counts them; one request at the end returns the count (FIFO behind
+ * the posts). Messages per second from the first post to that reply.
+ */
+async function measurePosts(runtime: RingKernelRuntime, count: number): Promise<{ msgsPerSecond: number }> {
+  const pings = Array.from({ length: count }, (_, seq) => BenchPing.create({ seq }));
+  const query = BenchPing.create({ seq: -1 });
+  const before = (await runtime.request<BenchPong>(KERNEL_ID, BenchPing.create({ seq: -1 }))).seq;
+  const start = performance.now();
+  for (const ping of pings) {
+    if (!runtime.post(KERNEL_ID, ping)) await runtime.send(KERNEL_ID, ping);
+  }
+  const counted = (await runtime.request<BenchPong>(KERNEL_ID, query)).seq - before;
+  const elapsedMs = performance.now() - start;
+  if (counted !== count) throw new Error(`worker bench: ${count} posts, the kernel counted ${counted}`);
+  return { msgsPerSecond: count / (elapsedMs / 1000) };
 }
 
 async function measureThroughput(
@@ -110,7 +186,7 @@ function spread(values: readonly number[], digits: number, scale = 1): string {
 
 async function runWorkerSuite(context: BenchContext): Promise<BenchResult[]> {
   const size = context.quick ? SIZES.quick : SIZES.full;
-  const stages = 4;
+  const stages = 7;
   let stage = 0;
   const repeatOptions = (label: string) => ({
     warmupRuns: size.warmupRuns,
@@ -142,6 +218,31 @@ async function runWorkerSuite(context: BenchContext): Promise<BenchResult[]> {
     return { rtt, throughput };
   });
 
+  const handler = await withKernel({ mode: 'spin', export: 'echoHandlers' }, async (runtime) => {
+    const rtt = await repeat(() => measureRtt(runtime, size.roundTrips), repeatOptions('worker handler RTT'));
+    stage++;
+    const requests = await repeat(
+      () => measureRequests(runtime, size.requests),
+      repeatOptions('worker requests (handler, spin)'),
+    );
+    stage++;
+    return { rtt, requests };
+  });
+  const posts = await withKernel({ mode: 'spin', export: 'counterHandlers' }, (runtime) =>
+    repeat(() => measurePosts(runtime, size.posts), repeatOptions('worker posts (handler, spin)')),
+  );
+  stage++;
+  context.log(
+    `worker handler kernel: requests per run (M msgs/s) ${spread(
+      handler.requests.runs.map((run) => run.msgsPerSecond),
+      2,
+      1e6,
+    )}; posts per run (M msgs/s) ${spread(
+      posts.runs.map((run) => run.msgsPerSecond),
+      2,
+      1e6,
+    )}`,
+  );
   context.log(
     `worker RTT p50 per run (us): spin ${spread(
       spin.rtt.runs.map((run) => run.p50),
@@ -172,6 +273,10 @@ async function runWorkerSuite(context: BenchContext): Promise<BenchResult[]> {
       unit: 'msgs/s',
       target: '>= 2000000',
     },
+    { name: 'worker.handler_rtt.p50_us', value: handler.rtt.medians.p50, unit: 'us' },
+    { name: 'worker.handler_rtt.p99_us', value: handler.rtt.medians.p99, unit: 'us' },
+    { name: 'worker.request.msgs_per_s', value: handler.requests.medians.msgsPerSecond, unit: 'msgs/s' },
+    { name: 'worker.post.msgs_per_s', value: posts.medians.msgsPerSecond, unit: 'msgs/s' },
     { name: 'worker.rtt_lowcpu.p50_us', value: lowCpu.rtt.medians.p50, unit: 'us' },
     { name: 'worker.rtt_lowcpu.p99_us', value: lowCpu.rtt.medians.p99, unit: 'us' },
     {
