@@ -5,6 +5,7 @@ import type { AnyField, Field, FieldPresence, NestedDefinition } from './fields.
 import type { Message } from './types.js';
 import { isUuid, randomMessageId } from './uuid.js';
 import { compileConstructor, compileRecorrelator, type Recorrelator } from './compiled-constructor.js';
+import { compileFastFrame, type FastFrameReader, type FastFrameWriter } from './fast-frame.js';
 import { MESSAGE_DEFINITION, definitionOf, type WireDefinition } from './wire.js';
 
 /** A message schema: field name → field built with {@link field}. */
@@ -347,6 +348,7 @@ export function defineMessage<const Name extends string, const F extends FieldMa
   };
   Object.defineProperty(MessageClass.prototype, MESSAGE_DEFINITION, { value: definition });
   recorrelators.set(definition, compileRecorrelator(fieldNames, MessageClass, freeze));
+  fastFrameParts.set(definition, { fieldNames, specs, MessageClass, freeze });
   trustedAssemblers.set(definition, (values, correlationId, priority) => {
     const message = new MessageClass();
     message.messageId = randomMessageId();
@@ -371,6 +373,24 @@ export type TrustedAssembler = (
 // Kept out of the definition object so user code cannot reach an unvalidated constructor.
 const trustedAssemblers = new WeakMap<object, TrustedAssembler>();
 const recorrelators = new WeakMap<object, Recorrelator>();
+const fastFrameParts = new WeakMap<object, Parameters<typeof compileFastFrame>[0]>();
+const fastFrames = new WeakMap<object, { writer: FastFrameWriter; reader: FastFrameReader } | null>();
+
+/**
+ * @internal The fast-frame writer and reader of a definition (compiled on first use), or
+ * `undefined` when its schema has a field kind without a fast form. Used by the worker rings.
+ */
+export function fastFrameOf(
+  definition: object,
+): { readonly writer: FastFrameWriter; readonly reader: FastFrameReader } | undefined {
+  let compiled = fastFrames.get(definition);
+  if (compiled === undefined) {
+    const parts = fastFrameParts.get(definition);
+    compiled = (parts === undefined ? undefined : compileFastFrame(parts)) ?? null;
+    fastFrames.set(definition, compiled);
+  }
+  return compiled ?? undefined;
+}
 
 /**
  * @internal `message` (made by a definition, so already valid) with `correlationId` set: a

@@ -2,6 +2,8 @@ import { MessageDecodeError } from '../messages/errors.js';
 import type { MessageRegistry } from '../messages/registry.js';
 import type { Message } from '../messages/types.js';
 import { definitionOf, type WireDefinition } from '../messages/wire.js';
+import { fastFrameOf } from '../messages/define.js';
+import { readUuid, writeUuid } from '../messages/fast-frame.js';
 
 /*
  * The compact frame format of worker rings. Both threads hold the same message types, so a frame
@@ -19,6 +21,16 @@ import { definitionOf, type WireDefinition } from '../messages/wire.js';
 
 /** First byte of a compact frame (msgpack's `false`: never the first byte of a msgpack message). */
 export const COMPACT_MARKER = 0xc2;
+/**
+ * First byte of a fast frame (msgpack's `true`): schemas whose fields are all numbers, booleans,
+ * strings, enums or UUIDs go raw, in schema order, with no per-value tag:
+ * `marker u8 | type u16 | priority u8 | flags u8 | messageId 36 | correlationId 36 (flag 1) | fields`.
+ * Values are not validated again on decode (they were when the message was created, and both
+ * threads hold the same definitions); the frame's structure is, with typed errors.
+ */
+export const FAST_MARKER = 0xc3;
+const FAST_HEADER = 5;
+const HAS_CORRELATION = 1;
 
 const TAG_NULL = 0;
 const TAG_FALSE = 1;
@@ -39,6 +51,8 @@ const MAX_DEPTH = 32;
 
 const utf8Encoder = new TextEncoder();
 const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
+
+type FastFrameWriterOf = NonNullable<ReturnType<typeof fastFrameOf>>['writer'];
 
 /** Encodes and decodes the messages of one registry in the compact format (one per thread side). */
 export class FrameCodec {
@@ -72,6 +86,8 @@ export class FrameCodec {
     const definition = definitionOf(message);
     const index = definition === undefined ? undefined : this.#indexOf.get(definition);
     if (index === undefined) return this.#registry.encode(message);
+    const fast = fastFrameOf(definition!);
+    if (fast !== undefined) return this.#encodeFast(message, index, fast.writer);
     const wire = definition!.toWire(message);
     const count = wire.length - 1;
     this.#position = 0;
@@ -89,9 +105,78 @@ export class FrameCodec {
     return this.#buffer.subarray(0, this.#position);
   }
 
-  /** Decodes a frame of either format; `bytes` must be private (not shared) memory. */
+  #encodeFast(message: Message, index: number, writer: FastFrameWriterOf): Uint8Array {
+    const correlationId = message.correlationId;
+    this.#position = 0;
+    this.#ensure(FAST_HEADER + 72 + writer.maxBytes(message));
+    const buffer = this.#buffer;
+    const view = this.#view;
+    buffer[0] = FAST_MARKER;
+    view.setUint16(1, index, true);
+    buffer[3] = message.priority;
+    writeUuid(message.messageId, buffer, FAST_HEADER);
+    let position = FAST_HEADER + 36;
+    if (correlationId === undefined) {
+      buffer[4] = 0;
+    } else {
+      buffer[4] = HAS_CORRELATION;
+      writeUuid(correlationId, buffer, position);
+      position += 36;
+    }
+    const end = writer.writeFields(message, buffer, view, position);
+    if (end > this.#maxBytes) return this.#registry.encode(message);
+    return buffer.subarray(0, end);
+  }
+
+  #decodeFast(bytes: Uint8Array, view: DataView): Message {
+    const base = bytes.byteOffset;
+    const end = bytes.length;
+    if (end < FAST_HEADER + 36) throw new MessageDecodeError(undefined, 'the fast frame is truncated');
+    const index = view.getUint16(base + 1, true);
+    const definition = this.#definitions[index];
+    if (definition === undefined)
+      throw new MessageDecodeError(undefined, `unknown message type index ${index}`);
+    const fast = fastFrameOf(definition);
+    if (fast === undefined)
+      throw new MessageDecodeError(definition.name, 'a fast frame for a type that has no fast form');
+    const flags = bytes[4]!;
+    let position = FAST_HEADER + 36;
+    let correlationId: string | undefined;
+    if ((flags & HAS_CORRELATION) !== 0) {
+      if (end < position + 36) throw new MessageDecodeError(definition.name, 'the fast frame is truncated');
+      correlationId = readUuid(bytes, position);
+      position += 36;
+    }
+    // The reader works on positions within `bytes`: hand it a view whose offset 0 is the frame's.
+    const frameView = base === 0 ? view : new DataView(bytes.buffer, base, end);
+    const message = fast.reader(
+      bytes,
+      frameView,
+      position,
+      end,
+      readUuid(bytes, FAST_HEADER),
+      bytes[3]!,
+      correlationId,
+    );
+    if (message === undefined)
+      throw new MessageDecodeError(
+        definition.name,
+        'the fast frame is malformed (truncated, trailing bytes or bad UTF-8)',
+      );
+    return message as Message;
+  }
+
+  /** Decodes a frame of any format; `bytes` must be private (not shared) memory. */
   decode(bytes: Uint8Array): Message {
-    if (bytes[0] !== COMPACT_MARKER) return this.#registry.decode(bytes);
+    const marker = bytes[0];
+    if (marker === FAST_MARKER) {
+      if (bytes.buffer !== this.#bytes.buffer) {
+        this.#readView = new DataView(bytes.buffer);
+        this.#bytes = bytes;
+      }
+      return this.#decodeFast(bytes, this.#readView);
+    }
+    if (marker !== COMPACT_MARKER) return this.#registry.decode(bytes);
     if (bytes.buffer !== this.#bytes.buffer) this.#readView = new DataView(bytes.buffer);
     this.#bytes = bytes;
     const base = bytes.byteOffset;

@@ -58,6 +58,11 @@ class SharedTelemetry extends KernelTelemetry {
     });
   }
 
+  /** An unsampled cycle: just the shared count (no accessor round trip, no local bookkeeping). */
+  override countProcessed(count: number): void {
+    Atomics.add(this.#words, PROCESSED_WORD, count);
+  }
+
   override recordProcessed(count: number, elapsedMs: number): void {
     Atomics.add(this.#words, PROCESSED_WORD, count);
     const ns = (elapsedMs * 1e6) / count;

@@ -8,7 +8,7 @@ import {
   field,
 } from '../../src/messages/index.js';
 import type { Message } from '../../src/messages/index.js';
-import { COMPACT_MARKER, FrameCodec } from '../../src/workers/frame-codec.js';
+import { COMPACT_MARKER, FAST_MARKER, FrameCodec } from '../../src/workers/frame-codec.js';
 
 const Inner = defineMessage('CodecInner', { label: field.string(), weight: field.f64() });
 const Everything = defineMessage('CodecEverything', {
@@ -128,5 +128,68 @@ describe('FrameCodec: the compact frames of worker rings', () => {
     const unknownType = frame.slice();
     unknownType[1] = 0xff;
     assert.throws(() => codec.decode(unknownType), /unknown message type index/);
+  });
+});
+
+describe('fast frames (schemas of numbers, booleans, strings, enums and UUIDs)', () => {
+  const Flat = defineMessage('CodecFlat', {
+    real: field.f64(),
+    small: field.i8(),
+    ratio: field.f32(),
+    flag: field.bool(),
+    text: field.string(),
+    kind: field.enum(['a', 'b']),
+    id: field.uuid(),
+  });
+  const codec = new FrameCodec(new MessageRegistry([Flat]));
+  const make = (text: string, real: number) =>
+    Flat.create({
+      real,
+      small: -5,
+      ratio: 0.5,
+      flag: true,
+      text,
+      kind: 'b',
+      id: crypto.randomUUID(),
+      priority: 201,
+    });
+
+  test('round-trip exactly, with their id, priority and correlation, as instances of their definition', () => {
+    for (const [text, real] of [
+      ['plain ascii', 1.5],
+      ['héllo wörld ✓ 🚀 and a longer tail past thirty-two characters', -0],
+      ['', Number.NaN],
+    ] as const) {
+      const message = make(text, real);
+      const reply = Flat.reply(message, {
+        real: Infinity,
+        small: 1,
+        ratio: 2,
+        flag: false,
+        text,
+        kind: 'a',
+        id: message.id,
+      });
+      for (const original of [message, reply]) {
+        const bytes = codec.encode(original).slice();
+        assert.equal(bytes[0], FAST_MARKER);
+        const decoded = codec.decode(bytes);
+        assert.ok(Flat.is(decoded));
+        assert.ok(Object.isFrozen(decoded));
+        assert.deepEqual({ ...decoded }, { ...original });
+        assert.ok(Object.is((decoded as typeof original).real, original.real));
+      }
+    }
+  });
+
+  test('a truncated or padded fast frame is refused with MessageDecodeError', () => {
+    const bytes = codec.encode(make('x', 1)).slice();
+    for (const broken of [
+      bytes.subarray(0, bytes.length - 1),
+      new Uint8Array([...bytes, 0]),
+      bytes.subarray(0, 10),
+    ]) {
+      assert.throws(() => codec.decode(broken.slice()), MessageDecodeError);
+    }
   });
 });
