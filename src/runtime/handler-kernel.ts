@@ -183,7 +183,7 @@ export class HandlerLife<In extends Message, Out extends Message, State>
     }
     this.#finished = new Promise<void>((resolve, reject) => {
       // A kernel may throw anything; `finished` rejects with exactly that.
-       
+
       this.#settleFinished = (crashed: boolean) => (crashed ? reject(this.#error) : resolve());
     });
     return this.#finished;

@@ -11,6 +11,10 @@ test('the worker bench suite runs (quick) and reports every figure, finite and p
       'worker.rtt.p50_us',
       'worker.rtt.p99_us',
       'worker.throughput.msgs_per_s',
+      'worker.handler_rtt.p50_us',
+      'worker.handler_rtt.p99_us',
+      'worker.request.msgs_per_s',
+      'worker.post.msgs_per_s',
       'worker.rtt_lowcpu.p50_us',
       'worker.rtt_lowcpu.p99_us',
       'worker.throughput_lowcpu.msgs_per_s',
@@ -19,5 +23,5 @@ test('the worker bench suite runs (quick) and reports every figure, finite and p
   for (const result of results) {
     assert.ok(Number.isFinite(result.value) && result.value > 0, `${result.name} = ${result.value}`);
   }
-  assert.equal(lines.length, 2);
+  assert.equal(lines.length, 3);
 });

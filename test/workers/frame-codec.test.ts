@@ -177,7 +177,7 @@ describe('fast frames (schemas of numbers, booleans, strings, enums and UUIDs)',
         assert.ok(Flat.is(decoded));
         assert.ok(Object.isFrozen(decoded));
         assert.deepEqual({ ...decoded }, { ...original });
-        assert.ok(Object.is((decoded).real, original.real));
+        assert.ok(Object.is(decoded.real, original.real));
       }
     }
   });
