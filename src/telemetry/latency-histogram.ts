@@ -11,6 +11,7 @@ const SUB_BUCKET_MASK = SUB_BUCKET_COUNT - 1;
 /** 2^42 ns ≈ 73 minutes: the top of the last octave. */
 const HIGHEST_EXPONENT = 41;
 const BUCKET_COUNT = (HIGHEST_EXPONENT - SUB_BUCKET_BITS + 2) * SUB_BUCKET_COUNT;
+const CHUNK_COUNT = BUCKET_COUNT / SUB_BUCKET_COUNT;
 const TWO_POW_32 = 4294967296;
 const BEYOND_RANGE = 2 ** (HIGHEST_EXPONENT + 1);
 
@@ -60,7 +61,7 @@ export interface LatencySnapshot {
 /**
  * A latency distribution in nanoseconds with percentiles, recorded in O(1) without allocation.
  *
- * Buckets are log-linear in one fixed `Float64Array` (HdrHistogram style): exact below 64 ns, then
+ * Buckets are log-linear (HdrHistogram style), stored per octave and allocated on first use: exact below 64 ns, then
  * 64 sub-buckets per power of two up to 2^42 ns (about 73 minutes). Percentiles are reported within
  * 0.8 % of the true sample (bucket midpoints, clamped to the exact `min`/`max`); `count`, `min`,
  * `max` and `mean` are exact. Samples are truncated to whole nanoseconds for bucketing; larger
@@ -84,7 +85,12 @@ export class LatencyHistogram {
   /** Largest duration (ns) with its own bucket: about 73 minutes. */
   static readonly highestTrackableNs = 2 ** (HIGHEST_EXPONENT + 1) - 1;
 
-  readonly #counts = new Float64Array(BUCKET_COUNT);
+  /**
+   * Bucket counts in chunks of one octave (64 buckets), each allocated when a sample first lands in
+   * it: a kernel's latencies usually span a few octaves, so a histogram costs ~1–2 KB, not the
+   * 19 KB of the whole range.
+   */
+  readonly #chunks: (Float64Array | undefined)[] = new Array<Float64Array | undefined>(CHUNK_COUNT);
   #count = 0;
   #sum = 0;
   #min = Infinity;
@@ -110,7 +116,8 @@ export class LatencyHistogram {
       );
     }
     const index = bucketIndexOf(Math.floor(ns));
-    this.#counts[index] = (this.#counts[index] as number) + count;
+    const chunk = (this.#chunks[index >> SUB_BUCKET_BITS] ??= new Float64Array(SUB_BUCKET_COUNT));
+    chunk[index & SUB_BUCKET_MASK] = (chunk[index & SUB_BUCKET_MASK] as number) + count;
     this.#count += count;
     this.#sum += ns * count;
     if (ns < this.#min) this.#min = ns;
@@ -154,7 +161,7 @@ export class LatencyHistogram {
     const last = bucketIndexOf(Math.floor(this.#max));
     let seen = 0;
     for (let index = bucketIndexOf(Math.floor(this.#min)); index <= last; index++) {
-      seen += this.#counts[index] as number;
+      seen += this.#countAt(index);
       if (seen >= rank) return this.#clampToRange(representativeValueOf(index));
     }
     return this.#max;
@@ -162,7 +169,7 @@ export class LatencyHistogram {
 
   /** Forgets every sample. */
   reset(): void {
-    this.#counts.fill(0);
+    this.#chunks.fill(undefined);
     this.#count = 0;
     this.#sum = 0;
     this.#min = Infinity;
@@ -172,12 +179,14 @@ export class LatencyHistogram {
   /** Adds every sample of `other` to this histogram (for example per-kernel histograms into a summary). */
   merge(other: LatencyHistogram): this {
     if (other.#count === 0) return this;
-    const source = other.#counts;
-    const target = this.#counts;
-    const first = bucketIndexOf(Math.floor(other.#min));
-    const last = bucketIndexOf(Math.floor(other.#max));
-    for (let index = first; index <= last; index++) {
-      target[index] = (target[index] as number) + (source[index] as number);
+    const source = other.#chunks;
+    const target = this.#chunks;
+    for (let chunk = 0; chunk < CHUNK_COUNT; chunk++) {
+      const from = source[chunk];
+      if (from === undefined) continue;
+      const into = (target[chunk] ??= new Float64Array(SUB_BUCKET_COUNT));
+      for (let sub = 0; sub < SUB_BUCKET_COUNT; sub++)
+        into[sub] = (into[sub] as number) + (from[sub] as number);
     }
     this.#count += other.#count;
     this.#sum += other.#sum;
@@ -196,7 +205,7 @@ export class LatencyHistogram {
     let seen = 0;
     let next = 0;
     for (let index = bucketIndexOf(Math.floor(this.#min)); index <= last && next < 3; index++) {
-      seen += this.#counts[index] as number;
+      seen += this.#countAt(index);
       while (next < 3 && seen >= (ranks[next] as number)) {
         values[next] = this.#clampToRange(representativeValueOf(index));
         next++;
@@ -211,6 +220,11 @@ export class LatencyHistogram {
       p95: values[1] as number,
       p99: values[2] as number,
     };
+  }
+
+  #countAt(index: number): number {
+    const chunk = this.#chunks[index >> SUB_BUCKET_BITS];
+    return chunk === undefined ? 0 : (chunk[index & SUB_BUCKET_MASK] as number);
   }
 
   #clampToRange(value: number): number {
