@@ -7,6 +7,7 @@ import type { KernelState } from './kernel-state.js';
 import type { Inspector } from './inspect.js';
 import type { RouteOptions } from './routes.js';
 import type { SupervisionOptions } from './supervision.js';
+import type { DeadLetterReason } from './dead-letters.js';
 
 /**
  * The runtime's side of one launched kernel, handed to a {@link KernelDefinition}'s `start`.
@@ -39,6 +40,8 @@ export interface KernelPort<In extends Message = Message, Out extends Message = 
   reportError(error: unknown): void;
   /** Kernel-to-kernel send into another kernel's input queue (its backpressure applies). */
   sendTo?(kernelId: string, message: Message, options?: WaitOptions): Promise<void>;
+  /** Puts `message` in the runtime's dead-letter queue on this kernel's behalf. */
+  deadLetter?(message: Message, reason: DeadLetterReason, error?: unknown): void;
   /** Kernel-to-kernel send without waiting, with `runtime.post` semantics. */
   postTo?(kernelId: string, message: Message): boolean;
   /** Kernel-to-kernel request: resolves with the other kernel's reply. */
@@ -66,6 +69,11 @@ export interface KernelExecution {
   stateChanged?(state: KernelState): void;
   /** Asked to finish (terminate or a group restart): the code should wind down and settle `finished`. */
   stop?(): void;
+  /**
+   * Checks a message before it is accepted for this kernel: an error refuses it at `send` / `post`
+   * (e.g. a worker kernel refusing a type its thread does not know, or a frame too large for its ring).
+   */
+  admit?(message: Message): Error | undefined;
   /** Stops the code after the terminate timeout expired. */
   forceStop?(): Promise<void> | void;
   /** The messages the code was processing: after a crash they go to the dead-letter queue. */

@@ -454,6 +454,10 @@ export class KernelLife implements KernelPort {
     return this.#record.router.deliver(kernelId, message, options, this.kernelId);
   }
 
+  deadLetter(message: Message, reason: DeadLetterReason, error?: unknown): void {
+    this.#record.router.deadLetter(this.kernelId, message, reason, error);
+  }
+
   postTo(kernelId: string, message: Message): boolean {
     if (this.ended) throw new KernelTerminatedError(this.kernelId);
     return this.#record.router.post(kernelId, message, this.kernelId);

@@ -341,6 +341,11 @@ export class RingKernelRuntime implements AsyncDisposable {
       throw this.#sendRefusal(kernelId, record);
     }
     if ((message.priority & 255) !== message.priority) throw this.#priorityError(message);
+    const execution = record.life?.execution;
+    if (execution?.admit !== undefined) {
+      const refusal = execution.admit(message);
+      if (refusal !== undefined) throw refusal;
+    }
     const telemetry = record.telemetry;
     if (record.dedup !== undefined && record.dedup.checkAndAdd(message.messageId)) {
       telemetry.duplicates++;
@@ -660,6 +665,11 @@ export class RingKernelRuntime implements AsyncDisposable {
       return Promise.reject(refusal);
     }
     if ((message.priority & 255) !== message.priority) return Promise.reject(this.#priorityError(message));
+    const execution = record.life?.execution;
+    if (execution?.admit !== undefined) {
+      const refusal = execution.admit(message);
+      if (refusal !== undefined) return Promise.reject(refusal);
+    }
     const telemetry = record.telemetry;
     if (record.dedup !== undefined && record.dedup.checkAndAdd(message.messageId)) {
       telemetry.duplicates++;

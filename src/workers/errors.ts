@@ -91,3 +91,22 @@ export class WorkerMessageTypesError extends RingKernelError {
     super('WORKER_MESSAGE_TYPES', message);
   }
 }
+
+/**
+ * A message sent to a worker kernel is of a type its thread does not know (not in the kernel's
+ * `messages`, or not made by a definition at all): it could never be decoded there, so `send`
+ * refuses it instead of losing it.
+ */
+export class WorkerMessageTypeError extends RingKernelError {
+  readonly kernelId: string;
+
+  constructor(kernelId: string, message: Message) {
+    const name = (message as { constructor?: { name?: unknown } }).constructor?.name;
+    super(
+      'WORKER_MESSAGE_TYPE',
+      `worker kernel '${kernelId}' cannot take a ${typeof name === 'string' && name !== 'Object' ? `'${name}' message` : 'message no definition made'}: ` +
+        'create it with a definition listed in the kernel\'s messages (workerKernel(url, { messages }) or the module\'s messages export)',
+    );
+    this.kernelId = kernelId;
+  }
+}

@@ -166,6 +166,16 @@ export class FrameCodec {
     return message as Message;
   }
 
+  /**
+   * An upper bound of `message`'s frame size without encoding it, for types with a fast frame;
+   * `undefined` for others (only encoding tells).
+   */
+  sizeBound(message: Message): number | undefined {
+    const definition = definitionOf(message);
+    const fast = definition === undefined ? undefined : fastFrameOf(definition);
+    return fast === undefined ? undefined : FAST_HEADER + 72 + fast.writer.maxBytes(message);
+  }
+
   /** Decodes a frame of any format; `bytes` must be private (not shared) memory. */
   decode(bytes: Uint8Array): Message {
     const marker = bytes[0];
@@ -297,7 +307,7 @@ export class FrameCodec {
     return true;
   }
 
-  #read(messageType: string): unknown {
+  #read(messageType: string, depth = 0): unknown {
     const bytes = this.#bytes;
     const offset = this.#offset;
     const end = bytes.length;
@@ -371,7 +381,11 @@ export class FrameCodec {
         this.#check(offset + 5, messageType);
         const length = view.getUint32(at, true);
         this.#check(offset + 5 + length, messageType);
-        return utf8Decoder.decode(bytes.subarray(offset + 5, offset + 5 + length));
+        try {
+          return utf8Decoder.decode(bytes.subarray(offset + 5, offset + 5 + length));
+        } catch {
+          throw new MessageDecodeError(messageType, 'a string in the compact frame is not valid UTF-8');
+        }
       }
       case TAG_BYTES: {
         this.#check(offset + 5, messageType);
@@ -384,8 +398,10 @@ export class FrameCodec {
         const length = view.getUint32(at, true);
         if (length > end - offset)
           throw new MessageDecodeError(messageType, 'the compact frame is truncated');
+        if (depth >= MAX_DEPTH)
+          throw new MessageDecodeError(messageType, `arrays in the compact frame nest deeper than ${MAX_DEPTH}`);
         const items = new Array<unknown>(length);
-        for (let index = 0; index < length; index++) items[index] = this.#read(messageType);
+        for (let index = 0; index < length; index++) items[index] = this.#read(messageType, depth + 1);
         return items;
       }
       default:

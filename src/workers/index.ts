@@ -6,6 +6,7 @@ export type { MessageTypes } from './message-types.js';
 export {
   WorkerCrashError,
   WorkerLoadError,
+  WorkerMessageTypeError,
   WorkerMessageTypesError,
   type WorkerCrashKind,
 } from './errors.js';

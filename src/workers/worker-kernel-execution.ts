@@ -10,7 +10,8 @@ import { CALL_MARKER } from './call-envelope.js';
 import { FrameCodec } from './frame-codec.js';
 import { FrameReader } from './frame-reader.js';
 import { HostCalls } from './host-calls.js';
-import { WorkerLoadError, type WorkerCrashError } from './errors.js';
+import { WorkerLoadError, WorkerMessageTypeError, type WorkerCrashError } from './errors.js';
+import { definitionOf } from '../messages/wire.js';
 import { checkSameTypes } from './message-types.js';
 import { STATE_WORD, TELEMETRY_RECORD_BYTES, stateCodeOf } from './protocol.js';
 import type { WorkerStarter } from './worker-handle.js';
@@ -211,9 +212,34 @@ export class WorkerKernelExecution implements KernelExecution {
     this.#requeueLeftovers();
   }
 
-  /** The messages a crashed worker had taken and not finished (the runtime dead-letters them). */
+  /**
+   * The messages the workers took and have not finished: after a crash, what the crashed worker
+   * held (the runtime dead-letters them); before a forced stop, what every worker holds (the
+   * termination report lists them as interrupted).
+   */
   inFlight(): readonly Message[] {
-    return this.#links.flatMap((link) => link.crash?.inFlightMessages ?? []);
+    return this.#links.flatMap((link) =>
+      link.isDone ? (link.crash?.inFlightMessages ?? []) : link.inFlightMessages(),
+    );
+  }
+
+  /**
+   * Refuses at `send` what could never reach the worker: a message of a type the worker does not
+   * know, or one whose frame would not fit its ring.
+   */
+  admit(message: Message): Error | undefined {
+    const definition = definitionOf(message);
+    if (definition === undefined || !this.#registry.has(definition.name) || this.#registry.get(definition.name) !== definition) {
+      return new WorkerMessageTypeError(this.#port.kernelId, message);
+    }
+    // Fast-frame schemas have a cheap size bound: refused here when it (and then the exact size)
+    // is over the ring's limit. Other schemas are checked as they are encoded in the pump, where a
+    // frame too large goes to the dead-letter queue with the reason.
+    const ring = this.#links[0]!.channel.outgoing;
+    const bound = this.#codec.sizeBound(message);
+    if (bound === undefined || bound <= ring.maxFrameSize) return undefined;
+    const size = this.#codec.encode(message).length;
+    return size > ring.maxFrameSize ? new FrameTooLargeError(size, ring.maxFrameSize) : undefined;
   }
 
   async #finish(): Promise<void> {
@@ -342,7 +368,7 @@ export class WorkerKernelExecution implements KernelExecution {
     try {
       bytes = this.#codec.encode(message);
     } catch (error) {
-      this.#port.reportError(error);
+      this.#undeliverable(message, error);
       return true;
     }
     const ring = link.channel.outgoing;
@@ -351,12 +377,18 @@ export class WorkerKernelExecution implements KernelExecution {
       return true;
     }
     if (bytes.length > ring.maxFrameSize) {
-      this.#port.reportError(new FrameTooLargeError(bytes.length, ring.maxFrameSize));
+      this.#undeliverable(message, new FrameTooLargeError(bytes.length, ring.maxFrameSize));
       return true;
     }
     // The codec reuses its buffer: keep a copy while the message waits.
     this.#held = { message, bytes: bytes.slice(), link };
     return false;
+  }
+
+  /** A message that cannot be encoded for the ring: counted as an error and dead-lettered with the reason. */
+  #undeliverable(message: Message, error: unknown): void {
+    this.#port.reportError(error);
+    this.#port.deadLetter?.(message, 'undeliverable', error);
   }
 
   async #stageHeld(): Promise<boolean> {

@@ -251,6 +251,11 @@ export class WorkerLink {
     return this.#transit.slice(start, Math.min(end, this.#transit.length));
   }
 
+  /** Messages the kernel took and has not finished (what a forced stop interrupts). */
+  inFlightMessages(): Message[] {
+    return this.#inFlightSinceProcessed();
+  }
+
   #inFlightSinceProcessed(): Message[] {
     return this.#slice(this.processedNow(), this.takenNow());
   }
