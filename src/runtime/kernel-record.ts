@@ -15,6 +15,7 @@ import type { Inspector } from './inspect.js';
 import type { KernelDefinition, KernelExecution, KernelOptions, KernelPort } from './kernel-port.js';
 import type { KernelState } from './kernel-state.js';
 import type { PendingRequest } from './pending-reply.js';
+import type { PendingTable } from './pending-table.js';
 import type { RecentIds } from './recent-ids.js';
 import type { Route } from './routes.js';
 import { RestartIntensity } from './supervision.js';
@@ -100,7 +101,7 @@ export class KernelRecord {
   readonly telemetry: KernelTelemetry;
   readonly services: RecordServices;
   /** Requests waiting for their reply, by the request's messageId; allocated by the first request. */
-  pending: Map<string, PendingRequest> | undefined;
+  pending: PendingTable<PendingRequest> | undefined;
   readonly dedup: RecentIds | undefined;
   /** Routes out of this kernel (replace, don't mutate the shared empty list: use {@link addRoute}). */
   routes: readonly Route[] = NONE;
@@ -290,9 +291,8 @@ export class KernelRecord {
     if (pending !== undefined && pending.size !== 0) {
       const correlationId = message.correlationId;
       if (correlationId !== undefined) {
-        const request = pending.get(correlationId);
+        const request = pending.take(correlationId);
         if (request !== undefined) {
-          pending.delete(correlationId);
           if (inspector?.watchingMessages === true) inspector.sent(this.kernelId, message, true);
           request.resolve(message);
           return true;

@@ -21,6 +21,7 @@ import type { KernelDefinition, KernelExecution } from './kernel-port.js';
 import { KernelLife, KernelRecord, type KernelRouter, type RecordServices } from './kernel-record.js';
 import { LatencySampler } from './processing-clock.js';
 import { PendingReply, type PendingRequest } from './pending-reply.js';
+import { PendingTable } from './pending-table.js';
 import { DeadLetterQueue } from './dead-letters.js';
 import { RecentIds } from './recent-ids.js';
 import { pipelineOf, type PipelineBuilder } from './pipeline.js';
@@ -451,7 +452,7 @@ export class RingKernelRuntime implements AsyncDisposable {
   ): Promise<Reply> {
     const record = this.#kernels.get(kernelId);
     if (record === undefined) return Promise.reject(this.#notFound(kernelId));
-    const pending = (record.pending ??= new Map<string, PendingRequest>());
+    const pending = (record.pending ??= new PendingTable<PendingRequest>());
     if (pending.has(id)) {
       return Promise.reject(
         new InvalidArgumentError(`a request with messageId ${id} is already pending on '${kernelId}'`),
@@ -467,7 +468,7 @@ export class RingKernelRuntime implements AsyncDisposable {
       const sent = this.#deliver(kernelId, message, undefined, undefined, false);
       if (sent !== RESOLVED) {
         sent.catch((error: unknown) => {
-          if (pending.get(id) === entry) pending.delete(id);
+          pending.deleteIf(id, entry);
           entry.reject(error);
         });
       }
@@ -477,7 +478,7 @@ export class RingKernelRuntime implements AsyncDisposable {
 
   #awaitBoundedReply<Reply extends Message>(
     record: KernelRecord,
-    pending: Map<string, PendingRequest>,
+    pending: PendingTable<PendingRequest>,
     id: string,
     options: WaitOptions,
     message: Message | undefined,
@@ -485,7 +486,7 @@ export class RingKernelRuntime implements AsyncDisposable {
     return boundedWait<Reply>(options, 'request', record.kernelId, (resolve, reject) => {
       const entry: PendingRequest = { resolve: resolve, reject };
       const remove = (): void => {
-        if (pending.get(id) === entry) pending.delete(id);
+        pending.deleteIf(id, entry);
       };
       pending.set(id, entry);
       if (message !== undefined) {
