@@ -10,6 +10,7 @@ export default tseslint.config(
       'bench/results/',
       '.device/',
       'test-artifacts/',
+      '.scratch/',
       '**/*.js',
       '**/*.mjs',
     ],
