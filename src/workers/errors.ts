@@ -105,7 +105,7 @@ export class WorkerMessageTypeError extends RingKernelError {
     super(
       'WORKER_MESSAGE_TYPE',
       `worker kernel '${kernelId}' cannot take a ${typeof name === 'string' && name !== 'Object' ? `'${name}' message` : 'message no definition made'}: ` +
-        'create it with a definition listed in the kernel\'s messages (workerKernel(url, { messages }) or the module\'s messages export)',
+        "create it with a definition listed in the kernel's messages (workerKernel(url, { messages }) or the module's messages export)",
     );
     this.kernelId = kernelId;
   }

@@ -399,7 +399,10 @@ export class FrameCodec {
         if (length > end - offset)
           throw new MessageDecodeError(messageType, 'the compact frame is truncated');
         if (depth >= MAX_DEPTH)
-          throw new MessageDecodeError(messageType, `arrays in the compact frame nest deeper than ${MAX_DEPTH}`);
+          throw new MessageDecodeError(
+            messageType,
+            `arrays in the compact frame nest deeper than ${MAX_DEPTH}`,
+          );
         const items = new Array<unknown>(length);
         for (let index = 0; index < length; index++) items[index] = this.#read(messageType, depth + 1);
         return items;

@@ -229,7 +229,11 @@ export class WorkerKernelExecution implements KernelExecution {
    */
   admit(message: Message): Error | undefined {
     const definition = definitionOf(message);
-    if (definition === undefined || !this.#registry.has(definition.name) || this.#registry.get(definition.name) !== definition) {
+    if (
+      definition === undefined ||
+      !this.#registry.has(definition.name) ||
+      this.#registry.get(definition.name) !== definition
+    ) {
       return new WorkerMessageTypeError(this.#port.kernelId, message);
     }
     // Fast-frame schemas have a cheap size bound: refused here when it (and then the exact size)

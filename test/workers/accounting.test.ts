@@ -4,7 +4,7 @@ import { defineMessage, field, type Message } from '../../src/messages/index.js'
 import { FrameTooLargeError } from '../../src/ring/index.js';
 import { RingKernelRuntime } from '../../src/runtime/index.js';
 import { WorkerMessageTypeError, workerKernel } from '../../src/workers/index.js';
-import type { ProbeReply} from './fixtures/probe-messages.js';
+import type { ProbeReply } from './fixtures/probe-messages.js';
 import { Probe, probeMessages } from './fixtures/probe-messages.js';
 
 const PATIENCE_MS = 10_000;
