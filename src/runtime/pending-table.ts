@@ -1,5 +1,6 @@
 /**
- * Requests waiting for their reply, by request id: an open-addressing table that keeps its
+ * Requests waiting for their reply, by request id: an open-addressing table (linear probing,
+ * deletion by backward shift) that keeps its
  * capacity. A `Map` used this way (a thousand requests in flight, then none, again and again)
  * reallocates its backing store as it grows and shrinks every burst; the garbage and the copying
  * showed up as promoted objects and full collections on the request path. Ids are UUIDs, whose
@@ -10,8 +11,6 @@ export class PendingTable<V> {
   #values: (V | undefined)[];
   #mask: number;
   #size = 0;
-  /** Slots of deleted entries (kept so probe chains stay intact until the next rebuild). */
-  #deleted = 0;
 
   constructor(capacity = 8) {
     this.#keys = new Array<string | undefined>(capacity);
@@ -37,14 +36,13 @@ export class PendingTable<V> {
     return this.get(key) !== undefined;
   }
 
-  /** Adds `key` (not present: check with {@link has} first). */
+  /** Adds `key` (not present: check with {@link has} first). Grows to stay at most half full. */
   set(key: string, value: V): void {
-    if ((this.#size + this.#deleted + 1) * 2 > this.#keys.length) this.#rebuild();
+    if ((this.#size + 1) * 2 > this.#keys.length) this.#grow();
     const keys = this.#keys;
     const mask = this.#mask;
     let slot = slotOf(key) & mask;
-    while (keys[slot] !== undefined && keys[slot] !== DELETED) slot = (slot + 1) & mask;
-    if (keys[slot] === DELETED) this.#deleted--;
+    while (keys[slot] !== undefined) slot = (slot + 1) & mask;
     keys[slot] = key;
     this.#values[slot] = value;
     this.#size++;
@@ -59,10 +57,7 @@ export class PendingTable<V> {
       if (found === undefined) return undefined;
       if (found === key) {
         const value = this.#values[slot];
-        keys[slot] = DELETED;
-        this.#values[slot] = undefined;
-        this.#size--;
-        this.#deleted++;
+        this.#removeAt(slot);
         return value;
       }
     }
@@ -77,32 +72,50 @@ export class PendingTable<V> {
   values(): V[] {
     const out: V[] = [];
     const keys = this.#keys;
-    for (let slot = 0; slot < keys.length; slot++) {
-      const key = keys[slot];
-      if (key !== undefined && key !== DELETED) out.push(this.#values[slot]!);
-    }
+    for (let slot = 0; slot < keys.length; slot++)
+      if (keys[slot] !== undefined) out.push(this.#values[slot]!);
     return out;
   }
 
-  /** Re-inserts every entry (dropping deleted slots), doubling when at least a quarter full. */
-  #rebuild(): void {
+  /**
+   * Empties `slot` and shifts the rest of its probe run back (linear probing without tombstones):
+   * deleting leaves nothing behind, so churn never forces a rebuild.
+   */
+  #removeAt(slot: number): void {
+    const keys = this.#keys;
+    const values = this.#values;
+    const mask = this.#mask;
+    let hole = slot;
+    let next = (hole + 1) & mask;
+    while (keys[next] !== undefined) {
+      const home = slotOf(keys[next]!) & mask;
+      // Move the entry back into the hole unless its home lies cyclically in (hole, next].
+      if ((next > hole && (home <= hole || home > next)) || (next < hole && home <= hole && home > next)) {
+        keys[hole] = keys[next];
+        values[hole] = values[next];
+        hole = next;
+      }
+      next = (next + 1) & mask;
+    }
+    keys[hole] = undefined;
+    values[hole] = undefined;
+    this.#size--;
+  }
+
+  #grow(): void {
     const oldKeys = this.#keys;
     const oldValues = this.#values;
-    const capacity = (this.#size + 1) * 4 > oldKeys.length ? oldKeys.length * 2 : oldKeys.length;
+    const capacity = oldKeys.length * 2;
     this.#keys = new Array<string | undefined>(capacity);
     this.#values = new Array<V | undefined>(capacity);
     this.#mask = capacity - 1;
     this.#size = 0;
-    this.#deleted = 0;
     for (let slot = 0; slot < oldKeys.length; slot++) {
       const key = oldKeys[slot];
-      if (key !== undefined && key !== DELETED) this.set(key, oldValues[slot]!);
+      if (key !== undefined) this.set(key, oldValues[slot]!);
     }
   }
 }
-
-/** Marks a deleted slot; never equal to a real key (a key is compared by identity first, then by value). */
-const DELETED = '\u0000deleted\u0000';
 
 const HEX = new Int8Array(128).fill(-1);
 for (let digit = 0; digit < 16; digit++) {
