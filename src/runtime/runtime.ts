@@ -834,7 +834,7 @@ export class RingKernelRuntime implements AsyncDisposable {
   #onLifeEnded(record: KernelRecord, life: KernelLife, error: unknown, threw: boolean): void {
     if (record.life !== life) return; // replaced by a restart already
     if (record.termination !== undefined) {
-      if (threw) this.#recordCrash(record, life, error);
+      if (threw && !life.ended) this.#recordCrash(record, life, error);
       return; // terminate() takes it from here
     }
     if (life.stopping) return; // stopped for a group restart, which starts the next life
