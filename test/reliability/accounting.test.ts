@@ -102,7 +102,8 @@ class Controller {
     this.#crashEvery = options.crashEvery;
   }
 
-  async work(job: Job, ctx: HandlerContext<Done>): Promise<void> {
+  async work(message: Message, ctx: HandlerContext<Message>): Promise<void> {
+    const job = message as Job;
     await this.#admit(job.seq, ctx.signal);
     this.handled++;
     if (this.#crashEvery !== undefined && this.handled % this.#crashEvery === 0) {
@@ -392,11 +393,11 @@ type Kind = 'loop' | 'handler';
 
 function defineKernel(kind: Kind, controller: Controller, options: KernelOptions): KernelDefinition {
   if (kind === 'loop') {
-    return ringKernel<Job, Done>(options, async (ctx) => {
+    return ringKernel<Message, Message>(options, async (ctx) => {
       for await (const job of ctx) await controller.work(job, ctx);
     });
   }
-  return ringKernel<Job, Done>(options, { onMessage: (job, ctx) => controller.work(job, ctx) });
+  return ringKernel<Message, Message>(options, { onMessage: (job, ctx) => controller.work(job, ctx) });
 }
 
 async function runEventLoopScenario(
@@ -608,48 +609,60 @@ async function aFewTurns(): Promise<void> {
  * A kernel force-stopped while it waits in `ctx.send` for room in its full output queue: the report
  * lists the message it was working on as interrupted, and nothing else may claim it afterwards.
  * When terminate closes the output queue, the pending send rejects and the kernel's code ends with
- * that error: for loop kernels and device-resident kernels the runtime then records a crash of the
- * terminated kernel and dead-letters the same message(s) a second time.
+ * that error; that late "crash" of a terminated kernel must not dead-letter the same message(s) a
+ * second time (it did for loop kernels and device-resident kernels).
  */
 describe('a kernel force-stopped while blocked sending: each message is reported once', () => {
-  const kinds = {
-    loop: (ended: () => void) =>
-      ringKernel<Job, Done>({ outputQueueSize: 1 }, async (ctx) => {
-        try {
-          for await (const job of ctx) await ctx.send(Done.reply(job, { seq: job.seq }));
-        } finally {
-          ended();
-        }
-      }),
-    handler: (ended: () => void) =>
-      ringKernel<Job, Done>(
-        { outputQueueSize: 1 },
-        {
-          onMessage: async (job, ctx) => {
-            try {
-              await ctx.send(Done.reply(job, { seq: job.seq }));
-            } finally {
-              if (job.seq === 1) ended();
-            }
-          },
-        },
+  /** Launches a kernel of each kind with an output queue of one message; `ended` when its code ends. */
+  const kinds: Record<
+    string,
+    (runtime: RingKernelRuntime, kernelId: string, ended: () => void) => Promise<void>
+  > = {
+    loop: (runtime, kernelId, ended) =>
+      runtime.launch(
+        kernelId,
+        ringKernel<Job, Done>({ outputQueueSize: 1 }, async (ctx) => {
+          try {
+            for await (const job of ctx) await ctx.send(Done.reply(job, { seq: job.seq }));
+          } finally {
+            ended();
+          }
+        }),
       ),
-    gpu: (ended: () => void) => {
+    handler: (runtime, kernelId, ended) =>
+      runtime.launch(
+        kernelId,
+        ringKernel<Job, Done>(
+          { outputQueueSize: 1 },
+          {
+            onMessage: async (job, ctx) => {
+              try {
+                await ctx.send(Done.reply(job, { seq: job.seq }));
+              } finally {
+                if (job.seq === 1) ended();
+              }
+            },
+          },
+        ),
+      ),
+    gpu: (runtime, kernelId, ended) => {
       ended(); // its code cannot be watched from outside; the turns below let it end
-      return gpuRingKernel({
-        kernelId: 'blocked-gpu',
-        input: GpuJob,
-        output: GpuDone,
-        backend: 'cpu',
-        maxBatch: 4,
-        outputQueueSize: 1,
-        wgsl: 'output.seq = input.seq;',
-        cpu: (job) => ({ seq: job.seq }),
-      });
+      return runtime.launch(
+        kernelId,
+        gpuRingKernel({
+          input: GpuJob,
+          output: GpuDone,
+          backend: 'cpu',
+          maxBatch: 4,
+          outputQueueSize: 1,
+          wgsl: 'output.seq = input.seq;',
+          cpu: (job) => ({ seq: job.seq }),
+        }),
+      );
     },
-  } as const;
+  };
 
-  for (const [kind, define] of Object.entries(kinds)) {
+  for (const [kind, launch] of Object.entries(kinds)) {
     test(`${kind} kernel: the interrupted message is not also dead-lettered, and no crash is recorded after termination`, async () => {
       const runtime = new RingKernelRuntime();
       const kernelId = `blocked-${kind}`;
@@ -663,7 +676,7 @@ describe('a kernel force-stopped while blocked sending: each message is reported
       runtime.on('kernelError', (event) => {
         if (terminated) errorsAfterTermination.push(event.error);
       });
-      await runtime.launch(kernelId, define(codeEnded));
+      await launch(runtime, kernelId, codeEnded);
       await runtime.activate(kernelId);
       const create =
         kind === 'gpu' ? (seq: number) => GpuJob.create({ seq }) : (seq: number) => Job.create({ seq });
@@ -686,6 +699,89 @@ describe('a kernel force-stopped while blocked sending: each message is reported
         [],
         'crashes recorded after the kernel was terminated',
       );
+    });
+  }
+});
+
+/**
+ * A kernel force-stopped in the middle of a message: the report lists that message as interrupted.
+ * If the (zombie) code finishes it afterwards, it must not also be counted as processed.
+ */
+describe('a kernel force-stopped while processing: finishing the message later does not count it as processed', () => {
+  const kinds: Record<
+    string,
+    (
+      runtime: RingKernelRuntime,
+      kernelId: string,
+      gate: Promise<void>,
+      started: () => void,
+      ended: () => void,
+    ) => Promise<void>
+  > = {
+    loop: (runtime, kernelId, gate, started, ended) =>
+      runtime.launch(
+        kernelId,
+        ringKernel({}, async (ctx) => {
+          try {
+            for await (const _job of ctx) {
+              started();
+              await gate;
+            }
+          } finally {
+            ended();
+          }
+        }),
+      ),
+    handler: (runtime, kernelId, gate, started, ended) =>
+      runtime.launch(
+        kernelId,
+        ringKernel(
+          {},
+          {
+            onMessage: async () => {
+              started();
+              try {
+                await gate;
+              } finally {
+                ended();
+              }
+            },
+          },
+        ),
+      ),
+  };
+
+  for (const [kind, launch] of Object.entries(kinds)) {
+    test(`${kind} kernel: the interrupted message is counted once, as interrupted`, async () => {
+      const runtime = new RingKernelRuntime();
+      const kernelId = `zombie-${kind}`;
+      let processed = 0;
+      runtime.inspect(
+        (event) => {
+          if (event.type === 'processed') processed += event.count;
+        },
+        { types: ['processed'] },
+      );
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      let markStarted!: () => void;
+      const started = new Promise<void>((resolve) => (markStarted = resolve));
+      let markEnded!: () => void;
+      const ended = new Promise<void>((resolve) => (markEnded = resolve));
+      await launch(runtime, kernelId, gate, markStarted, markEnded);
+      await runtime.activate(kernelId);
+      assert.equal(runtime.post(kernelId, Job.create({ seq: 0 })), true);
+      assert.equal(runtime.post(kernelId, Job.create({ seq: 1 })), true);
+      await within(started, 'the kernel to take the first message');
+      const report = await runtime.terminate(kernelId, { timeout: FORCED_TIMEOUT_MS });
+      assert.equal(report.graceful, false);
+      assert.deepEqual(seqsOf(report.interruptedInputs), [0]);
+      assert.deepEqual(seqsOf(report.unprocessedInputs), [1]);
+      assert.equal(processed, 0);
+      release(); // the zombie code now finishes message 0
+      await within(ended, 'the kernel code to end');
+      await aFewTurns();
+      assert.equal(processed, 0, 'message 0 was reported interrupted, then counted as processed as well');
     });
   }
 });

@@ -1,0 +1,146 @@
+/**
+ * Supervised restarts keep every message accounted for and delivered once:
+ * - topic subscriptions: a kernel that subscribes where its code starts (a loop kernel's function,
+ *   a handler kernel's `init`) subscribes again in every life after a restart; each published
+ *   message must still reach it once;
+ * - group restarts: a healthy member that has to be force-stopped by a `oneForAll` restart leaves
+ *   the message it was working on somewhere visible (the dead letters), not nowhere.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { defineMessage, field, type Message, type MessageOf } from '../../src/messages/index.js';
+import {
+  RingKernelRuntime,
+  ringKernel,
+  type DeadLetter,
+  type KernelDefinition,
+} from '../../src/runtime/index.js';
+import { pollUntil, within } from '../helpers/bounded.js';
+
+const News = defineMessage('RestartNews', { seq: field.i32(), crash: field.bool({ default: false }) });
+type News = MessageOf<typeof News>;
+
+const supervision = {
+  restart: 'permanent',
+  maxRestarts: 10,
+  withinMs: 60_000,
+  backoff: { type: 'fixed', initialMs: 0, jitter: 0 },
+} as const;
+
+/** Signals each life's start; records each message handled. */
+class Probe {
+  readonly handled: number[] = [];
+  lives = 0;
+  #waiters: { lives: number; resolve: () => void }[] = [];
+
+  started(): void {
+    this.lives++;
+    for (const waiter of [...this.#waiters]) {
+      if (this.lives < waiter.lives) continue;
+      this.#waiters.splice(this.#waiters.indexOf(waiter), 1);
+      waiter.resolve();
+    }
+  }
+
+  handle(message: Message): void {
+    const news = message as News;
+    if (news.crash) throw new Error(`crash on purpose at ${news.seq}`);
+    this.handled.push(news.seq);
+  }
+
+  /** Resolves once `lives` lives have started (and subscribed). */
+  untilLives(lives: number): Promise<void> {
+    if (this.lives >= lives) return Promise.resolve();
+    return within(
+      new Promise<void>((resolve) => this.#waiters.push({ lives, resolve })),
+      `life ${lives} to start`,
+    );
+  }
+}
+
+const kinds: Record<string, (probe: Probe) => KernelDefinition> = {
+  'loop kernel subscribing in its function': (probe) =>
+    ringKernel({ supervision }, async (ctx) => {
+      ctx.subscribe('news.#');
+      probe.started();
+      for await (const message of ctx) probe.handle(message);
+    }),
+  'handler kernel subscribing in init': (probe) =>
+    ringKernel(
+      { supervision },
+      {
+        init: (ctx) => {
+          ctx.subscribe('news.#');
+          probe.started();
+        },
+        onMessage: (message) => probe.handle(message),
+      },
+    ),
+};
+
+describe('topic subscriptions across supervised restarts', () => {
+  for (const [name, define] of Object.entries(kinds)) {
+    test(`${name}: each published message arrives once after restarts`, async () => {
+      await using runtime = new RingKernelRuntime();
+      const probe = new Probe();
+      await runtime.launch('subscriber', define(probe));
+      await runtime.activate('subscriber');
+      await probe.untilLives(1);
+      assert.equal(await runtime.publish('news.today', News.create({ seq: 1 })), 1);
+      for (let restart = 1; restart <= 2; restart++) {
+        await runtime.send('subscriber', News.create({ seq: 100 + restart, crash: true }));
+        await probe.untilLives(1 + restart);
+      }
+      const reached = await runtime.publish('news.today', News.create({ seq: 2 }));
+      await pollUntil(() => probe.handled.includes(2), 'message 2 to be handled');
+      assert.equal(reached, 1, 'subscribers reached by one publish after two restarts');
+      assert.deepEqual(probe.handled, [1, 2], 'messages handled');
+    });
+  }
+});
+
+const Task = defineMessage('RestartTask', {
+  seq: field.i32(),
+  crash: field.bool({ default: false }),
+  hang: field.bool({ default: false }),
+});
+type Task = MessageOf<typeof Task>;
+
+describe('group restarts', () => {
+  test('oneForAll: a member force-stopped by the restart dead-letters the message it held', async () => {
+    await using runtime = new RingKernelRuntime();
+    const deadLetters: DeadLetter[] = [];
+    runtime.on('deadLetter', (letter) => deadLetters.push(letter));
+    const processed: number[] = [];
+    let markHung!: () => void;
+    const hung = new Promise<void>((resolve) => (markHung = resolve));
+    const member = () =>
+      ringKernel<Task, Message>({ supervision, terminateTimeout: 20 }, async (ctx) => {
+        for await (const task of ctx) {
+          if (task.crash) throw new Error(`crash on purpose at ${task.seq}`);
+          if (task.hang) {
+            markHung();
+            await new Promise<never>(() => {}); // ignores the stop: the restart has to force it
+          }
+          processed.push(task.seq);
+        }
+      });
+    await runtime.launch('crasher', member());
+    await runtime.launch('holder', member());
+    await runtime.activate('crasher');
+    await runtime.activate('holder');
+    runtime.supervise({ name: 'pair', strategy: 'oneForAll', kernels: ['crasher', 'holder'] });
+    await runtime.send('holder', Task.create({ seq: 1, hang: true }));
+    await runtime.send('holder', Task.create({ seq: 2 }));
+    await within(hung, 'the holder to take message 1');
+    await runtime.send('crasher', Task.create({ seq: 10, crash: true }));
+    // The holder's next life takes message 2: the restart is over.
+    await pollUntil(() => processed.includes(2), 'the restarted holder to process message 2');
+    const letters = deadLetters.map((letter) => `${letter.kernelId}:${(letter.message as Task).seq}`);
+    assert.ok(letters.includes('crasher:10'), 'the crashing message is dead-lettered');
+    assert.ok(
+      letters.includes('holder:1'),
+      `message 1, held by the force-stopped holder, is neither processed nor dead-lettered (dead letters: ${letters.join(', ')})`,
+    );
+  });
+});
