@@ -426,7 +426,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
 
   function definitionOf(spec: KernelSpec): KernelDefinition {
     const kernelOptions: KernelOptions = {
-      queueSize: spec.queueSize,
+      inputQueueSize: spec.queueSize,
+      outputQueueSize: 4096, // late replies wait there for the periodic drain
       backpressure: spec.backpressure,
       terminateTimeout: TERMINATE_TIMEOUT_MS,
       ...(spec.supervised ? { supervision } : {}),
@@ -452,6 +453,18 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   for (const spec of specs) {
     await runtime.launch(spec.id, definitionOf(spec));
     await runtime.activate(spec.id);
+  }
+  // A few supervised kernels also form a group: a crash of one restarts it and those after it.
+  const grouped = specs.filter((spec) => spec.supervised).slice(0, GROUP_SIZE);
+  if (grouped.length > 1) {
+    runtime.supervise({
+      name: 'soak-group',
+      strategy: 'restForOne',
+      kernels: grouped.map((spec) => spec.id),
+      maxRestarts: supervision.maxRestarts,
+      withinMs: supervision.withinMs,
+      backoff: supervision.backoff,
+    });
   }
   for (const spec of specs) {
     if (spec.route !== undefined)

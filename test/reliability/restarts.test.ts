@@ -3,8 +3,9 @@
  * - topic subscriptions: a kernel that subscribes where its code starts (a loop kernel's function,
  *   a handler kernel's `init`) subscribes again in every life after a restart; each published
  *   message must still reach it once;
- * - group restarts: a healthy member that has to be force-stopped by a `oneForAll` restart leaves
- *   the message it was working on somewhere visible (the dead letters), not nowhere.
+ * - group restarts: a member stopped by a `oneForAll` restart that crashes on the message it holds
+ *   while stopping, or has to be force-stopped, leaves that message somewhere visible (the dead
+ *   letters), not nowhere.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -107,6 +108,52 @@ const Task = defineMessage('RestartTask', {
 type Task = MessageOf<typeof Task>;
 
 describe('group restarts', () => {
+  for (const shape of ['loop', 'handler'] as const) {
+    test(`oneForAll: a ${shape} member that crashes while it is stopped dead-letters the message it held`, async () => {
+      await using runtime = new RingKernelRuntime();
+      const deadLetters: DeadLetter[] = [];
+      runtime.on('deadLetter', (letter) => deadLetters.push(letter));
+      let markHolding!: () => void;
+      const holding = new Promise<void>((resolve) => (markHolding = resolve));
+      // Holds a `hang` task until asked to stop, then fails on it: a crash during the stop.
+      const work = async (task: Task, signal: AbortSignal) => {
+        if (task.crash) throw new Error(`crash on purpose at ${task.seq}`);
+        if (!task.hang) return;
+        markHolding();
+        await new Promise<void>((resolve) =>
+          signal.addEventListener('abort', () => resolve(), { once: true }),
+        );
+        throw new Error(`failed while stopping, at ${task.seq}`);
+      };
+      const member = (): KernelDefinition =>
+        shape === 'loop'
+          ? ringKernel<Task, Message>({ supervision }, async (ctx) => {
+              for await (const task of ctx) await work(task, ctx.signal);
+            })
+          : ringKernel<Task, Message>({ supervision }, { onMessage: (task, ctx) => work(task, ctx.signal) });
+      await runtime.launch('crasher', member());
+      await runtime.launch('holder', member());
+      await runtime.activate('crasher');
+      await runtime.activate('holder');
+      runtime.supervise({ name: 'pair', strategy: 'oneForAll', kernels: ['crasher', 'holder'] });
+      let restarted!: () => void;
+      const holderRestarted = new Promise<void>((resolve) => (restarted = resolve));
+      runtime.on('kernelRestart', (event) => {
+        if (event.kernelId === 'holder') restarted();
+      });
+      await runtime.send('holder', Task.create({ seq: 1, hang: true }));
+      await within(holding, 'the holder to take message 1');
+      await runtime.send('crasher', Task.create({ seq: 10, crash: true }));
+      await within(holderRestarted, 'the group restart to restart the holder');
+      const letters = deadLetters.map((letter) => `${letter.kernelId}:${(letter.message as Task).seq}`);
+      assert.ok(letters.includes('crasher:10'), 'the crashing message is dead-lettered');
+      assert.ok(
+        letters.includes('holder:1'),
+        `message 1, on which the stopping holder failed, is neither processed nor dead-lettered (dead letters: ${letters.join(', ')})`,
+      );
+    });
+  }
+
   test('oneForAll: a member force-stopped by the restart dead-letters the message it held', async () => {
     await using runtime = new RingKernelRuntime();
     const deadLetters: DeadLetter[] = [];
