@@ -855,10 +855,11 @@ export class RingKernelRuntime implements AsyncDisposable {
   #onLifeEnded(record: KernelRecord, life: KernelLife, error: unknown, threw: boolean): void {
     if (record.life !== life) return; // replaced by a restart already
     if (record.termination !== undefined) {
-      if (threw) this.#recordCrash(record, life, error);
+      if (threw && !life.ended) this.#recordCrash(record, life, error);
       return; // terminate() takes it from here
     }
-    if (life.stopping) return; // stopped for a group restart, which starts the next life
+    // Stopped for a group restart (which starts the next life); a crash while stopping still counts.
+    if (life.stopping) return threw ? this.#recordCrash(record, life, error) : undefined;
     if (threw) this.#recordCrash(record, life, error);
     const supervision = record.options.supervision;
     const policy =
