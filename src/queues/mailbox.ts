@@ -447,10 +447,22 @@ export class Mailbox<T> {
     return typeof source === 'function' ? (this.#takerError = source()) : source;
   }
 
-  /** Removes and returns every queued item (and the items of blocked senders), in service order. */
+  /**
+   * Removes and returns every queued item, in service order, then the items of blocked senders (whose
+   * offers then resolve: the drainer took their items).
+   */
   drain(): T[] {
     const items = this.#buckets.drain();
-    if (this.#putters !== undefined) for (const putter of this.#putters.list()) items.push(putter.item as T);
+    const putters = this.#putters;
+    if (putters !== undefined && putters.length !== 0) {
+      // Their items are handed over here: the senders' offers settle, so nothing is left blocked
+      // (and nothing is refused back to its sender later by close()).
+      for (const putter of putters.takeAll()) {
+        items.push(putter.item as T);
+        this.#settle(putter);
+        putter.resolve(undefined);
+      }
+    }
     return items;
   }
 

@@ -8,7 +8,9 @@ export type DeadLetterReason =
   /** It waited in an input queue longer than the kernel's `messageTtl`. */
   | 'expired'
   /** A route, topic or `sendTo` could not deliver it (target missing, failed or terminated). */
-  | 'undeliverable';
+  | 'undeliverable'
+  /** A group restart force-stopped the kernel while it processed it. */
+  | 'interrupted';
 
 /** One message the runtime could not deliver or process, with why. */
 export interface DeadLetter {

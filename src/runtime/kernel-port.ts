@@ -23,6 +23,11 @@ export interface KernelPort<In extends Message = Message, Out extends Message = 
   /** Counters to update; timing is wanted only when `timing` is true. */
   readonly telemetry: KernelTelemetry;
   readonly timing: boolean;
+  /**
+   * True once the runtime is done with this life (force-stopped or replaced): what its code
+   * finishes afterwards is not counted as processed (the report listed it as interrupted).
+   */
+  readonly ended?: boolean;
   /** Time one processing cycle in this many (1: every cycle); counts stay exact either way. */
   readonly latencySampling: number;
   /** Told of finished messages while `runtime.inspect` listens (check `watchingMessages` first). */

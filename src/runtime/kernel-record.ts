@@ -120,6 +120,8 @@ export class KernelRecord {
   failure: unknown;
   termination: Promise<TerminationReport> | undefined;
   restartAttempts = 0;
+  /** The restart that will start this kernel's next life (see `#restart`): only the latest one does. */
+  restartClaim: object | undefined;
 
   constructor(init: {
     kernelId: string;
@@ -354,6 +356,7 @@ export class KernelLife implements KernelPort {
   #abort: AbortController | undefined;
   #stopReason: Error | undefined;
   #endedEarly: { error: unknown; threw: boolean } | undefined;
+  #subscriptions: (() => void)[] | undefined;
   /** Asked to stop (restart or terminate). */
   stopping = false;
   /** Replaced or force-stopped: whatever it still sends is refused. */
@@ -473,10 +476,21 @@ export class KernelLife implements KernelPort {
     return this.#record.router.publish(topic, message, options);
   }
 
+  /**
+   * Subscribes for this life only: a restart runs the code again, which subscribes again, so the
+   * subscriptions of a life end with it (see {@link release}).
+   */
   subscribe(pattern: string): () => void {
     const unsubscribe = this.#record.router.subscribe(pattern, this.kernelId);
-    this.#record.addSubscription(unsubscribe);
+    (this.#subscriptions ??= []).push(unsubscribe);
     return unsubscribe;
+  }
+
+  /** Ends what belongs to this life only (its topic subscriptions); called when it is replaced or terminated. */
+  release(): void {
+    const subscriptions = this.#subscriptions;
+    this.#subscriptions = undefined;
+    if (subscriptions !== undefined) for (const unsubscribe of subscriptions) unsubscribe();
   }
 
   /** Tells this life's code to finish: `shouldTerminate`, its signal, and its pending waits. */

@@ -87,6 +87,8 @@ export class LocalKernelContext<In extends Message, Out extends Message>
     const count = inFlight.length;
     if (count === 0) return;
     inFlight.length = 0;
+    // Force-stopped meanwhile: the termination report listed these as interrupted, not processed.
+    if (this.port.ended === true) return;
     this.#clock.end(count);
   }
 

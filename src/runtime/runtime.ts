@@ -770,6 +770,7 @@ export class RingKernelRuntime implements AsyncDisposable {
    * completed synchronously (no promise on the launch path), else a promise of its completion.
    */
   #startLife(record: KernelRecord): Promise<void> | undefined {
+    record.life?.release(); // the previous life's own subscriptions end with it
     const life = new KernelLife(record);
     record.life = life;
     let started: KernelExecution | Promise<KernelExecution>;
@@ -830,6 +831,7 @@ export class RingKernelRuntime implements AsyncDisposable {
     this.#kernels.delete(kernelId);
     this.#progress.delete(record);
     for (const unsubscribe of record.subscriptions) unsubscribe();
+    life?.release();
     const closed =
       record.state === 'failed'
         ? () => new KernelFailedError(kernelId, record.failure)
@@ -916,6 +918,10 @@ export class RingKernelRuntime implements AsyncDisposable {
     backoff: SupervisionOptions['backoff'],
     group: string | undefined,
   ): Promise<void> {
+    // Claim the members: when two members crash in one turn, the later restart may cover a member
+    // the earlier one also restarts; only the latest claim starts its next life (one life each).
+    const claim = {};
+    for (const member of affected) member.restartClaim = claim;
     // Stop the healthy members first (oneForAll / restForOne), each within its terminate timeout.
     await Promise.all(
       affected
@@ -923,23 +929,30 @@ export class RingKernelRuntime implements AsyncDisposable {
         .map(async (member) => {
           const life = member.life!;
           life.stop();
+          const execution = life.execution;
           if (
-            life.execution !== undefined &&
-            !(await settlesWithin(life.execution.finished, member.terminateTimeout))
+            execution !== undefined &&
+            !(await settlesWithin(execution.finished, member.terminateTimeout))
           ) {
-            await life.execution.forceStop?.();
+            // Force-stopped: what it held goes to the dead-letter queue, not into thin air.
+            const held = [...(execution.inFlight?.() ?? [])];
+            await execution.forceStop?.();
+            for (const message of held) this.#router.deadLetter(member.kernelId, message, 'interrupted');
           }
           life.ended = true;
         }),
     );
     for (const member of affected) {
+      if (member.restartClaim !== claim) continue; // a later restart took it over
       if (member.termination !== undefined || this.#kernels.get(member.kernelId) !== member) continue;
       const attempt = ++member.restartAttempts;
       const delayMs = backoffDelay(backoff, member.intensity.recent || attempt);
       member.telemetry.restarts++;
       this.#events.emit('kernelRestart', { kernelId: member.kernelId, attempt, delayMs, error, group });
       if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+      if (member.restartClaim !== claim) continue;
       if (member.termination !== undefined || member.state === 'failed') continue;
+      member.restartClaim = undefined;
       if (member.life !== undefined) member.life.ended = true;
       await this.#startLife(member);
     }
