@@ -1,5 +1,5 @@
 // `npm run soak [-- --minutes N | --seconds N] [--out file] [--kernels N] [--workers N] [--seed N]
-// [--max-heap-slope-mb N] [--groups]`: runs the soak (soak/soak.ts), writes its results as JSON (default
+// [--max-heap-slope-mb N] [--no-groups]`: runs the soak (soak/soak.ts), writes its results as JSON (default
 // bench/results/soak.json) and exits 1 when a message is unaccounted for, telemetry disagrees, or
 // (runs of a minute or more) the heap grows faster than the limit after warm-up.
 import { mkdir, rename, writeFile } from 'node:fs/promises';
@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { runSoak } from './soak.js';
 
 const usage =
-  'usage: npm run soak -- [--minutes N | --seconds N] [--out file] [--kernels N] [--workers N] [--seed N] [--max-heap-slope-mb N] [--groups]';
+  'usage: npm run soak -- [--minutes N | --seconds N] [--out file] [--kernels N] [--workers N] [--seed N] [--max-heap-slope-mb N] [--no-groups]';
 
 function positive(name: string, raw: string | undefined, fallback: number, integer = false): number {
   if (raw === undefined) return fallback;
@@ -32,7 +32,7 @@ async function main(argv: readonly string[]): Promise<number> {
       workers: { type: 'string' },
       seed: { type: 'string' },
       'max-heap-slope-mb': { type: 'string' },
-      groups: { type: 'boolean', default: false },
+      'no-groups': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -57,7 +57,7 @@ async function main(argv: readonly string[]): Promise<number> {
     kernels: positive('kernels', values.kernels, 32, true),
     workerKernels: workers,
     seed: positive('seed', values.seed, 1, true),
-    groups: values.groups,
+    groups: !values['no-groups'],
     maxHeapSlopeBytesPerMin: positive('max-heap-slope-mb', values['max-heap-slope-mb'], 1) * 2 ** 20,
     log: (line) => console.log(`soak: ${line}`),
   });
