@@ -347,8 +347,13 @@ export function defineMessage<const Name extends string, const F extends FieldMa
     fromWire,
   };
   Object.defineProperty(MessageClass.prototype, MESSAGE_DEFINITION, { value: definition });
-  recorrelators.set(definition, compileRecorrelator(fieldNames, MessageClass, freeze));
-  fastFrameParts.set(definition, { fieldNames, specs, MessageClass, freeze });
+  // Internal, mutable helpers on a hidden property (one load on the hot paths, not a WeakMap lookup).
+  const internals: DefinitionInternals = {
+    recorrelate: compileRecorrelator(fieldNames, MessageClass, freeze),
+    fastFrameParts: { fieldNames, specs, MessageClass, freeze },
+    fastFrame: undefined,
+  };
+  Object.defineProperty(definition, INTERNALS, { value: internals });
   trustedAssemblers.set(definition, (values, correlationId, priority) => {
     const message = new MessageClass();
     message.messageId = randomMessageId();
@@ -372,9 +377,18 @@ export type TrustedAssembler = (
 
 // Kept out of the definition object so user code cannot reach an unvalidated constructor.
 const trustedAssemblers = new WeakMap<object, TrustedAssembler>();
-const recorrelators = new WeakMap<object, Recorrelator>();
-const fastFrameParts = new WeakMap<object, Parameters<typeof compileFastFrame>[0]>();
-const fastFrames = new WeakMap<object, { writer: FastFrameWriter; reader: FastFrameReader } | null>();
+const INTERNALS: unique symbol = Symbol('ringkernel.definitionInternals');
+
+interface DefinitionInternals {
+  readonly recorrelate: Recorrelator;
+  readonly fastFrameParts: Parameters<typeof compileFastFrame>[0];
+  /** Compiled on first use; `null` when the schema has no fast form. */
+  fastFrame: { writer: FastFrameWriter; reader: FastFrameReader } | null | undefined;
+}
+
+function internalsOf(definition: object): DefinitionInternals | undefined {
+  return (definition as { [INTERNALS]?: DefinitionInternals })[INTERNALS];
+}
 
 /**
  * @internal The fast-frame writer and reader of a definition (compiled on first use), or
@@ -383,13 +397,11 @@ const fastFrames = new WeakMap<object, { writer: FastFrameWriter; reader: FastFr
 export function fastFrameOf(
   definition: object,
 ): { readonly writer: FastFrameWriter; readonly reader: FastFrameReader } | undefined {
-  let compiled = fastFrames.get(definition);
-  if (compiled === undefined) {
-    const parts = fastFrameParts.get(definition);
-    compiled = (parts === undefined ? undefined : compileFastFrame(parts)) ?? null;
-    fastFrames.set(definition, compiled);
-  }
-  return compiled ?? undefined;
+  const internals = internalsOf(definition);
+  if (internals === undefined) return undefined;
+  if (internals.fastFrame === undefined)
+    internals.fastFrame = compileFastFrame(internals.fastFrameParts) ?? null;
+  return internals.fastFrame ?? undefined;
 }
 
 /**
@@ -404,7 +416,7 @@ export function withCorrelationId<M extends Message>(
   if (message.correlationId === correlationId) return message;
   const definition = definitionOf(message);
   if (definition === undefined) return undefined;
-  return recorrelators.get(definition)?.(message, correlationId) as M | undefined;
+  return internalsOf(definition)?.recorrelate(message, correlationId) as M | undefined;
 }
 
 /** @internal Not exported from the package: see {@link TrustedAssembler}. */

@@ -36,6 +36,22 @@ export class PendingTable<V> {
     return this.get(key) !== undefined;
   }
 
+  /** Adds `key` unless it is present (one probe run for both); false when it was. */
+  insertIfAbsent(key: string, value: V): boolean {
+    if ((this.#size + 1) * 2 > this.#keys.length) this.#grow();
+    const keys = this.#keys;
+    const mask = this.#mask;
+    let slot = slotOf(key) & mask;
+    for (let found = keys[slot]; found !== undefined; found = keys[slot]) {
+      if (found === key) return false;
+      slot = (slot + 1) & mask;
+    }
+    keys[slot] = key;
+    this.#values[slot] = value;
+    this.#size++;
+    return true;
+  }
+
   /** Adds `key` (not present: check with {@link has} first). Grows to stay at most half full. */
   set(key: string, value: V): void {
     if ((this.#size + 1) * 2 > this.#keys.length) this.#grow();

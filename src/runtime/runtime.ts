@@ -453,17 +453,13 @@ export class RingKernelRuntime implements AsyncDisposable {
     const record = this.#kernels.get(kernelId);
     if (record === undefined) return Promise.reject(this.#notFound(kernelId));
     const pending = (record.pending ??= new PendingTable<PendingRequest>());
-    if (pending.has(id)) {
-      return Promise.reject(
-        new InvalidArgumentError(`a request with messageId ${id} is already pending on '${kernelId}'`),
-      );
-    }
     if (options?.timeout !== undefined || options?.signal !== undefined) {
+      if (pending.has(id)) return this.#duplicateRequest(id, kernelId);
       return this.#awaitBoundedReply<Reply>(record, pending, id, options, message);
     }
     // The common case, unbounded: one promise and one entry, no closure.
     const entry = new PendingReply();
-    pending.set(id, entry);
+    if (!pending.insertIfAbsent(id, entry)) return this.#duplicateRequest(id, kernelId);
     if (message !== undefined) {
       const sent = this.#deliver(kernelId, message, undefined, undefined, false);
       if (sent !== RESOLVED) {
@@ -474,6 +470,12 @@ export class RingKernelRuntime implements AsyncDisposable {
       }
     }
     return entry.promise as Promise<Reply>;
+  }
+
+  #duplicateRequest<Reply>(id: string, kernelId: string): Promise<Reply> {
+    return Promise.reject(
+      new InvalidArgumentError(`a request with messageId ${id} is already pending on '${kernelId}'`),
+    );
   }
 
   #awaitBoundedReply<Reply extends Message>(
