@@ -272,3 +272,18 @@ function messagePortAdapter(name: string, batched: boolean): EchoAdapter<number>
 export const messagePortEcho = messagePortAdapter('messageport', false);
 /** The requests of one synchronous run in one `postMessage` (an array), echoed as one. */
 export const messagePortBatchEcho = messagePortAdapter('messageport_batch', true);
+
+export const promiseCorrEchoReference: EchoAdapterReference = {
+  module: import.meta.url,
+  exportName: 'promiseCorrEcho',
+};
+
+export const messagePortEchoReference: EchoAdapterReference = {
+  module: import.meta.url,
+  exportName: 'messagePortEcho',
+};
+
+export const messagePortBatchEchoReference: EchoAdapterReference = {
+  module: import.meta.url,
+  exportName: 'messagePortBatchEcho',
+};

@@ -1,7 +1,15 @@
-import { exposedGc, measureFanout, type EchoAdapter, type FanoutChildRequest } from './echo-method.js';
+import {
+  exposedGc,
+  measureFanout,
+  measureRequestThroughput,
+  withOneActor,
+  type EchoAdapter,
+  type FanoutChildRequest,
+  type RequestsChildRequest,
+} from './echo-method.js';
 
 /*
- * Child-process entry of `measureFanoutInChild` (src/bench/echo-method.ts): started as
+ * Child-process entry of `measureFanoutInChild` and `measureRequestsInChild` (src/bench/echo-method.ts): started as
  * `node --expose-gc [--import tsx] echo-fanout-child-node.(ts|js) '<FanoutChildRequest JSON>'`
  * with an IPC channel. Imports the adapter, runs one warm-up cycle and one measured cycle of the
  * many-actors measurement, posts `{ figures }` or `{ error }` back and exits (some libraries leave
@@ -9,13 +17,29 @@ import { exposedGc, measureFanout, type EchoAdapter, type FanoutChildRequest } f
  */
 
 async function main(): Promise<void> {
-  const request = JSON.parse(process.argv[2] ?? '') as FanoutChildRequest;
+  const request = JSON.parse(process.argv[2] ?? '') as FanoutChildRequest | RequestsChildRequest;
   const imported = (await import(request.adapter.module)) as Record<string, unknown>;
   const adapter = imported[request.adapter.exportName] as EchoAdapter | undefined;
   if (adapter === undefined || typeof adapter.open !== 'function') {
     throw new Error(
       `${request.adapter.module} exports no echo adapter named '${request.adapter.exportName}'`,
     );
+  }
+  if (request.mode === 'requests') {
+    const rates: number[] = [];
+    await withOneActor(adapter, request.requests, async (actor, target) => {
+      for (let run = 0; run < request.warmupRuns + request.runs; run++) {
+        const { msgsPerSecond } = await measureRequestThroughput(
+          adapter.name,
+          actor,
+          target,
+          request.requests,
+        );
+        if (run >= request.warmupRuns) rates.push(msgsPerSecond);
+      }
+    });
+    rates.sort((a, b) => a - b);
+    return sendAndExit({ figures: { msgsPerSecond: rates[Math.floor(rates.length / 2)] } });
   }
   const collect = exposedGc();
   const gcTwice = (): void => {

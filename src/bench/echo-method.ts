@@ -265,14 +265,29 @@ export function exposedGc(): () => void {
 }
 
 /** What the child process posts back. */
-type ChildReport = { readonly figures: FanoutFigures } | { readonly error: string };
+type ChildReport<Figures> = { readonly figures: Figures } | { readonly error: string };
 
 /** Arguments of the child process (JSON in argv[2]). */
 export interface FanoutChildRequest {
+  readonly mode?: 'fanout';
   readonly adapter: EchoAdapterReference;
   readonly size: FanoutSize;
   /** Actors of the warm-up cycle run (and discarded) before the measured one. */
   readonly warmupActors: number;
+}
+
+/** Arguments of a child process measuring request throughput on one actor. */
+export interface RequestsChildRequest {
+  readonly mode: 'requests';
+  readonly adapter: EchoAdapterReference;
+  readonly requests: number;
+  readonly warmupRuns: number;
+  readonly runs: number;
+}
+
+/** What a `requests` child measures: the median of its runs, msgs/s. */
+export interface RequestsFigures {
+  readonly msgsPerSecond: number;
 }
 
 /**
@@ -284,6 +299,25 @@ export function measureFanoutInChild(
   request: FanoutChildRequest,
   timeoutMs = 300_000,
 ): Promise<FanoutFigures> {
+  return inChild<FanoutFigures>(request, timeoutMs);
+}
+
+/**
+ * Request throughput of one actor, measured in a fresh process: the in-process figure depends on
+ * what ran before in that process (heap size, optimised code), the fresh-process one does not.
+ * `warmupRuns` runs, then the median of `runs` runs of {@link measureRequestThroughput}.
+ */
+export function measureRequestsInChild(
+  request: Omit<RequestsChildRequest, 'mode'>,
+  timeoutMs = 300_000,
+): Promise<RequestsFigures> {
+  return inChild<RequestsFigures>({ ...request, mode: 'requests' }, timeoutMs);
+}
+
+function inChild<Figures>(
+  request: FanoutChildRequest | RequestsChildRequest,
+  timeoutMs: number,
+): Promise<Figures> {
   const typescript = import.meta.url.endsWith('.ts');
   const entry = fileURLToPath(
     new URL(`./echo-fanout-child-node.${typescript ? 'ts' : 'js'}`, import.meta.url),
@@ -296,12 +330,12 @@ export function measureFanoutInChild(
       serialization: 'json',
     });
     let stderr = '';
-    let report: ChildReport | undefined;
+    let report: ChildReport<Figures> | undefined;
     child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
       if (stderr.length < 20_000) stderr += chunk;
     });
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('message', (message: ChildReport) => (report = message));
+    child.on('message', (message: ChildReport<Figures>) => (report = message));
     child.on('error', (error) => {
       clearTimeout(timer);
       reject(error);
@@ -310,11 +344,11 @@ export function measureFanoutInChild(
       clearTimeout(timer);
       const name = `${request.adapter.exportName} (${request.adapter.module})`;
       if (report !== undefined && 'figures' in report) resolve(report.figures);
-      else if (report !== undefined) reject(new Error(`fanout child for ${name} failed: ${report.error}`));
+      else if (report !== undefined) reject(new Error(`bench child for ${name} failed: ${report.error}`));
       else {
         reject(
           new Error(
-            `fanout child for ${name} exited (code ${String(code)}, signal ${String(signal)}) ` +
+            `bench child for ${name} exited (code ${String(code)}, signal ${String(signal)}) ` +
               `without figures${stderr === '' ? '' : `:\n${stderr}`}`,
           ),
         );

@@ -3,15 +3,18 @@ import {
   comedyEcho,
   comedyEchoReference,
   messagePortBatchEcho,
+  messagePortBatchEchoReference,
   messagePortEcho,
+  messagePortEchoReference,
   promiseCorrEcho,
+  promiseCorrEchoReference,
   ringkernelEcho,
   ringkernelEchoReference,
 } from '../echo-adapters.js';
 import {
   ECHO_METHOD,
   measureFanoutInChild,
-  measureRequestThroughput,
+  measureRequestsInChild,
   measureRoundTrips,
   withOneActor,
   type EchoAdapter,
@@ -38,8 +41,11 @@ import type { BenchContext, BenchResult, BenchSuite } from '../types.js';
  *   per postMessage), `baseline.messageport.batch_throughput.msgs_per_s` (the 1,000 requests of a
  *   macrotask in one postMessage), `baseline.messageport.rtt.*`.
  *
- * Request throughput and RTT: medians of 7 runs after 2 warm-up runs, each run opening a fresh
- * system per target. Many actors: medians of 5 runs, each a fresh child process per target that
+ * Request throughput: 3 fresh child processes per target (in turn), each reporting the median of 7
+ * runs after 2 warm-up runs; the figure is the median over the processes (an in-process figure
+ * depends on what ran before in that process: measured interleaved in one process, comedy's varied
+ * by 2x between runs). RTT: medians of 7 runs after 2 warm-up runs, each run opening a fresh system
+ * per target, in this process. Many actors: medians of 5 runs, each a fresh child process per target that
  * warms up on 1,000 actors before the measured 10,000 (no warm-up runs: a fresh process starts
  * cold whatever ran before). comedy is a dev dependency: where it cannot be loaded (ringkernel
  * installed from npm) its figures are left out, with a log line.
@@ -53,6 +59,7 @@ const SIZES = {
     fanoutWarmupActors: 1_000,
     warmupRuns: 2,
     runs: 7,
+    requestProcesses: 3,
     fanoutRuns: 5,
   },
   quick: {
@@ -62,6 +69,7 @@ const SIZES = {
     fanoutWarmupActors: 50,
     warmupRuns: 1,
     runs: 2,
+    requestProcesses: 1,
     fanoutRuns: 1,
   },
 } as const;
@@ -69,6 +77,8 @@ const SIZES = {
 /** One target and the names of the figures taken from it. */
 interface PeerTarget {
   readonly adapter: EchoAdapter;
+  /** Where a child process finds the adapter (request throughput is measured in fresh processes). */
+  readonly reference: EchoAdapterReference;
   /** Needs comedy installed. */
   readonly comedy?: boolean;
   /** Result name of the request throughput (msgs/s). */
@@ -87,6 +97,7 @@ interface PeerTarget {
 const TARGETS: readonly PeerTarget[] = [
   {
     adapter: ringkernelEcho,
+    reference: ringkernelEchoReference,
     request: 'runtime.request.msgs_per_s',
     fanout: {
       adapter: ringkernelEchoReference,
@@ -97,6 +108,7 @@ const TARGETS: readonly PeerTarget[] = [
   },
   {
     adapter: comedyEcho,
+    reference: comedyEchoReference,
     comedy: true,
     request: 'peers.comedy.request.msgs_per_s',
     rtt: 'peers.comedy.rtt',
@@ -109,15 +121,21 @@ const TARGETS: readonly PeerTarget[] = [
   },
   {
     adapter: promiseCorrEcho,
+    reference: promiseCorrEchoReference,
     request: 'peers.promise_corr.request.msgs_per_s',
     rtt: 'peers.promise_corr.rtt',
   },
   {
     adapter: messagePortEcho,
+    reference: messagePortEchoReference,
     request: 'baseline.messageport.throughput.msgs_per_s',
     rtt: 'baseline.messageport.rtt',
   },
-  { adapter: messagePortBatchEcho, request: 'baseline.messageport.batch_throughput.msgs_per_s' },
+  {
+    adapter: messagePortBatchEcho,
+    reference: messagePortBatchEchoReference,
+    request: 'baseline.messageport.batch_throughput.msgs_per_s',
+  },
 ];
 
 /** The unit of a result, from its name. */
@@ -151,19 +169,25 @@ async function runPeers(context: BenchContext): Promise<BenchResult[]> {
     onRun: (done: number, total: number) => context.progress((stage + done / total) / stages, label),
   });
 
+  // Request throughput depends on what ran before in the process (heap size and shape, optimised
+  // code): each figure is the median over fresh processes, one per target in turn, each process
+  // reporting the median of its own runs after warm-up.
   const throughput = await repeat(
     async () => {
       const figures: Record<string, number> = {};
-      for (const { adapter, request } of targets) {
+      for (const { reference, request } of targets) {
         if (request === undefined) continue;
-        const { msgsPerSecond } = await withOneActor(adapter, size.requests, (actor, target) =>
-          measureRequestThroughput(adapter.name, actor, target, size.requests),
-        );
+        const { msgsPerSecond } = await measureRequestsInChild({
+          adapter: reference,
+          requests: size.requests,
+          warmupRuns: size.warmupRuns,
+          runs: size.runs,
+        });
         figures[request] = msgsPerSecond;
       }
       return figures;
     },
-    repeatOptions('request throughput', size.warmupRuns, size.runs),
+    repeatOptions('request throughput (fresh processes)', 0, size.requestProcesses),
   );
   stage++;
   logSpread(context, 'request throughput', throughput);
