@@ -77,7 +77,8 @@ const DEFAULT_MAX_BATCH = 256;
 const NOTHING: readonly never[] = Object.freeze([]);
 const RESOLVED_VOID: Promise<void> = RESOLVED;
 
-function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+/** A thenable other than the shared settled promise (which counts as done at once). */
+export function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   return (
     value !== undefined &&
     value !== RESOLVED &&

@@ -8,6 +8,7 @@ import type { KernelTelemetrySnapshot } from '../telemetry/kernel-telemetry.js';
 import type { HandlerContext, KernelContext } from './kernel-context.js';
 import type { KernelDefinition, KernelOptions } from './kernel-port.js';
 import { ringKernel } from './ring-kernel.js';
+import { isPromiseLike } from './handler-kernel.js';
 import { withCorrelationId } from '../messages/define.js';
 import { RESOLVED } from '../queues/mailbox.js';
 import { Route, type RouteStrategy } from './routes.js';
@@ -86,10 +87,6 @@ function errorResult(stage: string, error: unknown, carry: string, priority: num
     correlationId: carry,
     priority,
   });
-}
-
-function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
-  return typeof (value as { then?: unknown } | null | undefined)?.then === 'function';
 }
 
 /** Sends `outputs` in order, each re-correlated to `carry`; settles at once when every send did. */

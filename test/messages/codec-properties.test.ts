@@ -16,23 +16,9 @@ import {
   type JsonValue,
   type MessageOf,
 } from '../../src/messages/index.js';
+import { fuzzParameters } from '../helpers/fuzz.js';
 
-function positiveIntegerFromEnv(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isSafeInteger(value) || value < 1)
-    throw new Error(`${name} must be a positive integer; got ${raw}`);
-  return value;
-}
-
-const RUNS = positiveIntegerFromEnv('FUZZ_RUNS', 150);
-const SEED = positiveIntegerFromEnv('FUZZ_SEED', 20_261_125);
-const parameters: fc.Parameters<unknown> = {
-  numRuns: RUNS,
-  seed: SEED,
-  verbose: process.env.FUZZ_VERBOSE === '1' ? 1 : 0,
-};
+const parameters: fc.Parameters<unknown> = fuzzParameters(150, 20_261_125);
 
 const Point = defineMessage('FuzzPoint', { x: field.f32(), y: field.f32() });
 
@@ -191,7 +177,7 @@ function mutate(bytes: Uint8Array, change: Mutation): Uint8Array {
   }
 }
 
-describe(`codec properties (${RUNS} runs each, seed ${SEED}; FUZZ_RUNS and FUZZ_SEED change them)`, () => {
+describe(`codec properties (${String(parameters.numRuns)} runs each, seed ${String(parameters.seed)}; FUZZ_RUNS and FUZZ_SEED change them)`, () => {
   it('every valid message round-trips exactly, through a definition, a codec and a registry', () => {
     fc.assert(
       fc.property(everything, (message) => {
