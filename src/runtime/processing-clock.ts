@@ -37,11 +37,14 @@ type ClockedPort = Pick<KernelPort, 'kernelId' | 'telemetry' | 'timing' | 'laten
 export class ProcessingClock {
   readonly #port: ClockedPort;
   readonly #sampler: LatencySampler | undefined;
+  /** The runtime's inspector (one per runtime, fixed): read once, not through the port per message. */
+  readonly #inspector: ClockedPort['inspector'];
   /** When the current cycle began, or -1 when it is not sampled. */
   #began = -1;
 
   constructor(port: ClockedPort) {
     this.#port = port;
+    this.#inspector = port.inspector;
     this.#sampler = port.timing ? (port.sampler ?? new LatencySampler(port.latencySampling)) : undefined;
   }
 
@@ -49,7 +52,7 @@ export class ProcessingClock {
   begin(): void {
     const sampler = this.#sampler;
     if (sampler === undefined) return;
-    if (sampler.take() || this.#port.inspector?.watchingMessages === true) this.#began = performance.now();
+    if (sampler.take() || this.#inspector?.watchingMessages === true) this.#began = performance.now();
   }
 
   /** The cycle that began last ended, having finished `count` messages. */
@@ -65,6 +68,7 @@ export class ProcessingClock {
       elapsedMs = now - began;
       port.telemetry.recordProcessed(count, elapsedMs, now);
     }
-    if (port.inspector?.watchingMessages === true) port.inspector.processed(port.kernelId, count, elapsedMs);
+    const inspector = this.#inspector;
+    if (inspector?.watchingMessages === true) inspector.processed(port.kernelId, count, elapsedMs);
   }
 }
