@@ -41,6 +41,18 @@ export interface KernelTelemetrySnapshot {
   readonly uptimeMs: number;
   /** Batches run on a compute device; present once a device-resident kernel has run one. */
   readonly device?: DeviceTelemetrySnapshot;
+  /** How messages reach a kernel on another thread; present for worker kernels. */
+  readonly transport?: TransportTelemetry;
+}
+
+/**
+ * How a worker kernel's messages cross to its thread: `sharedMemory` (SharedArrayBuffer rings) or
+ * `postMessage` (a browser page without cross-origin isolation, where SharedArrayBuffer is not
+ * available), with the reason for the choice.
+ */
+export interface TransportTelemetry {
+  readonly kind: 'sharedMemory' | 'postMessage';
+  readonly detail: string;
 }
 
 /** What a device-resident kernel (`gpuRingKernel`, PageRank, ...) did on its compute backend. */
@@ -101,6 +113,8 @@ export class KernelTelemetry {
   healthy = true;
   lastError: KernelTelemetrySnapshot['lastError'] = undefined;
   #device: DeviceCounters | undefined = undefined;
+  /** Set by worker kernels when they start: how their messages cross threads. */
+  transport: TransportTelemetry | undefined = undefined;
   #latency: LatencyHistogram | undefined = undefined;
   #throughput: ThroughputMeter | undefined = undefined;
   /** Processed messages not yet added to the throughput window (counted without a clock read). */
@@ -219,6 +233,7 @@ export class KernelTelemetry {
       lifetimeThroughputPerSecond: throughput.lifetimeRate(now),
       uptimeMs: now - this.#launchedAt,
       ...(this.#device === undefined ? {} : { device: deviceSnapshot(this.#device) }),
+      ...(this.transport === undefined ? {} : { transport: this.transport }),
     };
   }
 }

@@ -1,87 +1,19 @@
 import { InvalidArgumentError, describeValue } from '../errors.js';
-import type { MessageRegistry } from '../messages/registry.js';
 import type { Message } from '../messages/types.js';
-import type { KernelDefinition, KernelExecution, KernelPort } from '../runtime/kernel-port.js';
-import { checkKernelOptions } from '../runtime/ring-kernel.js';
-import { WorkerLoadError } from './errors.js';
-import { registryFromModule, registryOf } from './message-types.js';
+import type { KernelDefinition } from '../runtime/kernel-port.js';
+import { defineWorkerKernel } from './define-worker-kernel.js';
 import type { WorkerStarter } from './worker-handle.js';
-import { WorkerKernelExecution } from './worker-kernel-execution.js';
-import { checkWorkerOptions, type WorkerKernelOptions, type WorkerPoolOptions } from './worker-options.js';
+import type { WorkerKernelOptions, WorkerPoolOptions } from './worker-options.js';
 
-function urlOf(value: unknown, name: string): string {
-  if (value instanceof URL) return value.href;
-  if (typeof value === 'string') {
-    try {
-      return new URL(value).href;
-    } catch {
-      // fall through to the error: relative paths would resolve against an unknown directory
-    }
-  }
-  throw new InvalidArgumentError(
-    `${name} must be a URL or an absolute URL string, e.g. new URL('./kernel.js', import.meta.url); ` +
-      `got ${describeValue(value)}`,
-  );
-}
+const NODE_TRANSPORT = {
+  kind: 'sharedMemory',
+  detail: 'SharedArrayBuffer rings between worker_threads',
+} as const;
 
 /** The Node worker_threads starter, loaded only when a worker kernel launches (keeps the core `node:`-free). */
 async function nodeStarter(): Promise<WorkerStarter> {
   const adapter = await import('./worker-thread-node.js');
   return adapter.startWorkerThread;
-}
-
-async function hostRegistry(
-  kernelId: string,
-  moduleUrl: string,
-  messagesModuleUrl: string | undefined,
-  options: WorkerKernelOptions,
-): Promise<MessageRegistry> {
-  if (options.messages !== undefined) return registryOf(options.messages);
-  const source = messagesModuleUrl ?? moduleUrl;
-  let namespace: Record<string, unknown>;
-  try {
-    namespace = (await import(source)) as Record<string, unknown>;
-  } catch (error) {
-    throw new WorkerLoadError(
-      kernelId,
-      source,
-      'the host could not import it to read its message types (pass the messages option instead)',
-      { cause: error },
-    );
-  }
-  return registryFromModule(namespace, source);
-}
-
-function defineWorkerKernel<In extends Message, Out extends Message>(
-  moduleUrl: URL | string,
-  options: WorkerPoolOptions,
-  caller: string,
-): KernelDefinition<In, Out> {
-  const url = urlOf(moduleUrl, `${caller}'s moduleUrl`);
-  const messagesModuleUrl =
-    options.messagesModule === undefined ? undefined : urlOf(options.messagesModule, 'messagesModule');
-  checkKernelOptions(options);
-  checkWorkerOptions(options);
-  const strategy = options.strategy ?? 'roundRobin';
-  return {
-    kernelId: options.kernelId,
-    options,
-    async start(port: KernelPort<In, Out>): Promise<KernelExecution> {
-      const anyPort = port as unknown as KernelPort;
-      const registry = await hostRegistry(port.kernelId, url, messagesModuleUrl, options);
-      const execution = new WorkerKernelExecution(
-        anyPort,
-        registry,
-        url,
-        messagesModuleUrl,
-        { ...options, strategy },
-        await nodeStarter(),
-      );
-      await execution.waitReady();
-      execution.run();
-      return execution;
-    },
-  };
 }
 
 /**
@@ -119,7 +51,13 @@ export function workerKernel<In extends Message = Message, Out extends Message =
   moduleUrl: URL | string,
   options: WorkerKernelOptions = {},
 ): KernelDefinition<In, Out> {
-  return defineWorkerKernel(moduleUrl, { ...options, size: 1, strategy: 'roundRobin' }, 'workerKernel');
+  return defineWorkerKernel(
+    moduleUrl,
+    { ...options, size: 1, strategy: 'roundRobin' },
+    'workerKernel',
+    nodeStarter,
+    NODE_TRANSPORT,
+  );
 }
 
 /**
@@ -141,5 +79,5 @@ export function workerPool<In extends Message = Message, Out extends Message = M
   if (typeof options !== 'object' || options === null) {
     throw new InvalidArgumentError(`workerPool needs options with a size; got ${describeValue(options)}`);
   }
-  return defineWorkerKernel(moduleUrl, options, 'workerPool');
+  return defineWorkerKernel(moduleUrl, options, 'workerPool', nodeStarter, NODE_TRANSPORT);
 }
