@@ -36,7 +36,10 @@ export const WORKER_ENTRY_SOURCE =
   "import { startWebWorkerEntry } from './ringkernel.js';\n\nstartWebWorkerEntry();\n";
 
 /** Builds `ringkernel.js` and `ringkernel-worker.js` into `outdir`; resolves to the bundle's size in bytes. */
-export async function buildBrowserBundle(outdir: string, options: { minify?: boolean } = {}): Promise<number> {
+export async function buildBrowserBundle(
+  outdir: string,
+  options: { minify?: boolean } = {},
+): Promise<number> {
   await mkdir(outdir, { recursive: true });
   const result = await build({
     entryPoints: [join(root, 'src/browser/index.ts')],

@@ -58,8 +58,10 @@ function chooseTransport(choice: WebWorkerTransport | undefined): TransportTelem
   }
   const reason = sharedMemoryUnavailableReason();
   if (choice === 'postMessage') return { kind: 'postMessage', detail: 'postMessage (asked for)' };
-  if (reason === undefined) return { kind: 'sharedMemory', detail: 'SharedArrayBuffer rings (cross-origin isolated)' };
-  if (choice === 'sharedMemory') throw new InvalidArgumentError(`transport 'sharedMemory' is not possible here: ${reason}`);
+  if (reason === undefined)
+    return { kind: 'sharedMemory', detail: 'SharedArrayBuffer rings (cross-origin isolated)' };
+  if (choice === 'sharedMemory')
+    throw new InvalidArgumentError(`transport 'sharedMemory' is not possible here: ${reason}`);
   return { kind: 'postMessage', detail: `postMessage fallback: ${reason}` };
 }
 
@@ -68,7 +70,8 @@ function define<In extends Message, Out extends Message>(
   options: WebWorkerPoolOptions,
   caller: string,
 ): KernelDefinition<In, Out> {
-  const entry = options.workerEntry === undefined ? defaultWorkerEntry() : urlOf(options.workerEntry, 'workerEntry');
+  const entry =
+    options.workerEntry === undefined ? defaultWorkerEntry() : urlOf(options.workerEntry, 'workerEntry');
   const transport = chooseTransport(options.transport);
   return defineWorkerKernel(
     moduleUrl,

@@ -7,7 +7,11 @@ import { runWorkerKernel } from './worker-main.js';
 
 interface WorkerScope {
   postMessage(value: unknown): void;
-  addEventListener(type: 'message', listener: (event: { data: unknown }) => void, options?: { once: boolean }): void;
+  addEventListener(
+    type: 'message',
+    listener: (event: { data: unknown }) => void,
+    options?: { once: boolean },
+  ): void;
 }
 
 /**

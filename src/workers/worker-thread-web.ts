@@ -21,7 +21,10 @@ interface WebWorkerLike {
   terminate(): void;
 }
 
-type WebWorkerConstructor = new (url: string | URL, options: { type: 'module'; name?: string }) => WebWorkerLike;
+type WebWorkerConstructor = new (
+  url: string | URL,
+  options: { type: 'module'; name?: string },
+) => WebWorkerLike;
 
 /** Why `Worker` cannot be used here, or undefined when it can. */
 export function webWorkerUnavailableReason(): string | undefined {
@@ -37,7 +40,10 @@ export function webWorkerStarter(entryUrl: string, transport: TransportKind): Wo
     const reason = webWorkerUnavailableReason();
     if (reason !== undefined) throw new Error(reason);
     const Worker = (globalThis as unknown as { Worker: WebWorkerConstructor }).Worker;
-    const worker = new Worker(entryUrl, { type: 'module', name: `ringkernel ${boot.kernelId}#${boot.workerIndex}` });
+    const worker = new Worker(entryUrl, {
+      type: 'module',
+      name: `ringkernel ${boot.kernelId}#${boot.workerIndex}`,
+    });
     const exitListeners: ((exitCode: number) => void)[] = [];
     let exited = false;
     worker.postMessage(boot);
@@ -46,7 +52,9 @@ export function webWorkerStarter(entryUrl: string, transport: TransportKind): Wo
       onError: (listener) => {
         worker.addEventListener('error', (event) => {
           const where = event.filename === undefined ? '' : ` (${event.filename}:${event.lineno ?? 0})`;
-          listener(event.error instanceof Error ? event.error : new Error(`${event.message ?? 'error'}${where}`));
+          listener(
+            event.error instanceof Error ? event.error : new Error(`${event.message ?? 'error'}${where}`),
+          );
         });
         worker.addEventListener('messageerror', () =>
           listener(new Error('a message from the worker could not be deserialized')),

@@ -1,0 +1,162 @@
+/**
+ * Shared by the browser tests and the browser benchmarks: builds the library bundle and the in-page
+ * entries, serves them from http://localhost (cross-origin isolated or not) and drives headless
+ * Chromium with a WebGPU adapter (SwiftShader).
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve, sep } from 'node:path';
+import { build, type Plugin } from 'esbuild';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { buildBrowserBundle, root } from '../../scripts/build-browser.js';
+import { serveStatic, type StaticServer } from '../../src/browser/static-server-node.js';
+import type { TestResult } from './shims/node-test.js';
+
+export const CHROMIUM = '/usr/bin/chromium';
+
+/**
+ * Outside CI a machine without Chromium skips the browser tests (saying how to get it); in CI
+ * (`CI=true`) they always run, so a missing browser fails instead of hiding the tests.
+ */
+export const skipWithoutChromium: string | false =
+  process.env.CI !== 'true' && !existsSync(CHROMIUM)
+    ? `${CHROMIUM} is missing: install Chromium (apt-get install chromium) to run the browser tests`
+    : false;
+
+/** Chromium flags: WebGPU through SwiftShader (a CPU implementation, present on any machine). */
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--enable-unsafe-webgpu',
+  '--use-webgpu-adapter=swiftshader',
+  '--disable-background-networking',
+  '--disable-renderer-backgrounding',
+  '--disable-background-timer-throttling',
+];
+
+const shims: Record<string, string> = {
+  'node:test': join(root, 'test/browser/shims/node-test.ts'),
+  'node:assert/strict': join(root, 'test/browser/shims/assert.ts'),
+  'node:assert': join(root, 'test/browser/shims/assert.ts'),
+  'node:events': join(root, 'test/browser/shims/events.ts'),
+};
+
+/** Sends every import of the library's sources to the one bundle the page loads (one copy per realm). */
+const useLibraryBundle: Plugin = {
+  name: 'use-library-bundle',
+  setup(context) {
+    const sources = join(root, 'src') + sep;
+    context.onResolve({ filter: /^node:/ }, (args) => {
+      const shim = shims[args.path];
+      return shim === undefined
+        ? { errors: [{ text: `${args.path} has no browser stand-in (imported by ${args.importer})` }] }
+        : { path: shim };
+    });
+    context.onResolve({ filter: /^\.\.?\// }, (args) => {
+      const target = resolve(args.resolveDir, args.path);
+      return target.startsWith(sources) ? { path: '/lib/ringkernel.js', external: true } : undefined;
+    });
+  },
+};
+
+const RUN_HTML =
+  '<!doctype html><meta charset="utf-8"><title>ringkernel in-page tests</title>\n' +
+  '<script type="module">await import(new URLSearchParams(location.search).get("entry"));</script>\n';
+
+/** Builds the bundle into `<dir>/lib` and the given entries (paths under test/) into `<dir>/out`. */
+export async function buildTestSite(dir: string, entries: readonly string[]): Promise<void> {
+  await buildBrowserBundle(join(dir, 'lib'));
+  await mkdir(join(dir, 'out'), { recursive: true });
+  await build({
+    entryPoints: entries.map((entry) => join(root, 'test', entry)),
+    outbase: join(root, 'test'),
+    outdir: join(dir, 'out'),
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    logLevel: 'error',
+    plugins: [useLibraryBundle],
+  });
+  await writeFile(join(dir, 'run.html'), RUN_HTML);
+}
+
+/** The conformance kernel modules and their messages, as separate entries the workers can load. */
+export const CONFORMANCE_MODULES = [
+  'conformance/messages.ts',
+  ...['batch', 'blocking-receive', 'crash', 'echo', 'gate', 'hang', 'recorder', 'returns'].map(
+    (name) => `conformance/kernels/${name}.ts`,
+  ),
+];
+
+/** A built site served twice: with the isolation headers and without. */
+export interface TestSite {
+  readonly dir: string;
+  readonly isolated: StaticServer;
+  readonly notIsolated: StaticServer;
+  close(): Promise<void>;
+}
+
+export async function startTestSite(entries: readonly string[]): Promise<TestSite> {
+  const dir = await mkdtemp(join(tmpdir(), 'ringkernel-browser-'));
+  await buildTestSite(dir, entries);
+  const isolated = await serveStatic(dir, { isolated: true });
+  const notIsolated = await serveStatic(dir, { isolated: false });
+  return {
+    dir,
+    isolated,
+    notIsolated,
+    async close() {
+      await isolated.close();
+      await notIsolated.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Headless Chromium with WebGPU; close it when done. */
+export async function launchChromium(): Promise<{ context: BrowserContext; close(): Promise<void> }> {
+  const profile = await mkdtemp(join(tmpdir(), 'ringkernel-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport: { width: 1400, height: 900 },
+  });
+  return {
+    context,
+    async close() {
+      await context.close();
+      await rm(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Loads `entry` (a built page entry, e.g. `out/browser/pages/compute.js`) and returns its results. */
+export async function runPage(
+  context: BrowserContext,
+  server: StaticServer,
+  entry: string,
+  query = '',
+): Promise<{ results: TestResult[]; problems: string[]; page: Page }> {
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on('pageerror', (error) => problems.push(String(error)));
+  page.on('console', (message) => {
+    if (message.type() === 'error') problems.push(message.text());
+  });
+  await page.goto(`${server.url}run.html?entry=${encodeURIComponent(`/${entry}`)}${query}`);
+  await page.waitForFunction(() => window.__results !== undefined, undefined, { timeout: 30_000 });
+  const results = await page.evaluate(() => window.__results!);
+  return { results, problems, page };
+}
+
+/** A one-line-per-failure summary for assertion messages. */
+export function failures(results: readonly TestResult[]): string {
+  return results
+    .filter((result) => !result.ok)
+    .map((result) => `✗ ${result.name}\n${result.error ?? ''}`)
+    .join('\n');
+}
+
