@@ -159,4 +159,3 @@ export function failures(results: readonly TestResult[]): string {
     .map((result) => `✗ ${result.name}\n${result.error ?? ''}`)
     .join('\n');
 }
-

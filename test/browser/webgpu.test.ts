@@ -4,7 +4,14 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { failures, launchChromium, runPage, skipWithoutChromium, startTestSite, type TestSite } from './harness.js';
+import {
+  failures,
+  launchChromium,
+  runPage,
+  skipWithoutChromium,
+  startTestSite,
+  type TestSite,
+} from './harness.js';
 
 describe('WebGPU in Chromium (navigator.gpu)', { skip: skipWithoutChromium }, () => {
   let site: TestSite;
@@ -19,7 +26,11 @@ describe('WebGPU in Chromium (navigator.gpu)', { skip: skipWithoutChromium }, ()
   });
 
   it('passes discovery, compute conformance and the anomaly/PageRank CPU-vs-GPU checks in the page', async () => {
-    const { results, problems } = await runPage(browser.context, site.isolated, 'out/browser/pages/compute.js');
+    const { results, problems } = await runPage(
+      browser.context,
+      site.isolated,
+      'out/browser/pages/compute.js',
+    );
     assert.equal(failures(results), '');
     if (process.env.RINGKERNEL_BROWSER_VERBOSE === '1')
       for (const result of results) console.log(`${result.ms.toFixed(0).padStart(6)} ms ${result.name}`);
