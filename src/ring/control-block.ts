@@ -1,5 +1,6 @@
 import { InvalidArgumentError, TimeoutError, describeValue } from '../errors.js';
 import { CACHE_LINE_BYTES } from './layout.js';
+import { allocateRingMemory, isRingMemory, type RingMemory, type RingMemoryKind } from './memory.js';
 import { isValidTimeout, waitOnWordAsync } from './wait-on-word.js';
 
 /** Options of {@link ControlBlock.waitForChangeAsync}. */
@@ -26,7 +27,7 @@ export interface ControlWaitOptions {
  * ```
  */
 export class ControlBlock {
-  readonly buffer: SharedArrayBuffer;
+  readonly buffer: RingMemory;
   readonly byteOffset: number;
   readonly wordCount: number;
   private readonly words: Int32Array;
@@ -42,17 +43,17 @@ export class ControlBlock {
   }
 
   /** Creates a SharedArrayBuffer holding `wordCount` zeroed words. */
-  static allocate(wordCount: number): ControlBlock {
-    return new ControlBlock(new SharedArrayBuffer(ControlBlock.byteLengthFor(wordCount)), 0, wordCount);
+  static allocate(wordCount: number, memory: RingMemoryKind = 'shared'): ControlBlock {
+    return new ControlBlock(allocateRingMemory(ControlBlock.byteLengthFor(wordCount), memory), 0, wordCount);
   }
 
   /** Builds views over words that live at `byteOffset` (a multiple of 4) in `buffer`, from any thread. */
-  static attach(buffer: SharedArrayBuffer, byteOffset: number, wordCount: number): ControlBlock {
+  static attach(buffer: RingMemory, byteOffset: number, wordCount: number): ControlBlock {
     return new ControlBlock(buffer, byteOffset, wordCount);
   }
 
-  private constructor(buffer: SharedArrayBuffer, byteOffset: number, wordCount: number) {
-    if (!(buffer instanceof SharedArrayBuffer)) {
+  private constructor(buffer: RingMemory, byteOffset: number, wordCount: number) {
+    if (!isRingMemory(buffer)) {
       throw new InvalidArgumentError(
         `a control block lives in a SharedArrayBuffer, got ${describeValue(buffer)}`,
       );

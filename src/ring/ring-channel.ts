@@ -1,3 +1,4 @@
+import { allocateRingMemory, isRingMemory, type RingMemory, type RingMemoryKind } from './memory.js';
 import { InvalidArgumentError, describeValue } from '../errors.js';
 import { ControlBlock } from './control-block.js';
 import { RingLayoutError } from './errors.js';
@@ -15,6 +16,8 @@ export interface RingChannelOptions {
   readonly toHostCapacity?: number;
   /** Int32 words of the control block. Default: 16. */
   readonly controlWords?: number;
+  /** `'shared'` (default): a SharedArrayBuffer; `'mirrored'`: an ArrayBuffer kept in step by a MemoryMirror. */
+  readonly memory?: RingMemoryKind;
 }
 
 const CHANNEL_MAGIC = 0x524b4348; // "RKCH"
@@ -78,7 +81,7 @@ function planLayout(
  */
 export class RingChannel {
   /** The shared memory to hand to the other thread. */
-  readonly buffer: SharedArrayBuffer;
+  readonly buffer: RingMemory;
   readonly side: RingChannelSide;
   /** The ring this side reads (consumer role). */
   readonly incoming: SpscByteRing;
@@ -95,7 +98,7 @@ export class RingChannel {
   /** Creates the shared memory for a channel and returns its host side. */
   static allocate(options: RingChannelOptions = {}): RingChannel {
     const layout = planLayout(options);
-    const buffer = new SharedArrayBuffer(layout.byteLength);
+    const buffer = allocateRingMemory(layout.byteLength, options.memory);
     const header = new Int32Array(buffer, 0, CACHE_LINE_BYTES / 4);
     SpscByteRing.initialize(buffer, layout.toWorkerOffset, layout.toWorkerCapacity);
     SpscByteRing.initialize(buffer, layout.toHostOffset, layout.toHostCapacity);
@@ -108,15 +111,15 @@ export class RingChannel {
   }
 
   /** Builds one side's views over a channel's shared memory, from any thread. */
-  static attach(buffer: SharedArrayBuffer, side: RingChannelSide): RingChannel {
+  static attach(buffer: RingMemory, side: RingChannelSide): RingChannel {
     return new RingChannel(buffer, side);
   }
 
-  private constructor(buffer: SharedArrayBuffer, side: RingChannelSide) {
+  private constructor(buffer: RingMemory, side: RingChannelSide) {
     if (side !== 'host' && side !== 'worker') {
       throw new InvalidArgumentError(`channel side must be 'host' or 'worker', got ${describeValue(side)}`);
     }
-    if (!(buffer instanceof SharedArrayBuffer) || buffer.byteLength < CACHE_LINE_BYTES) {
+    if (!isRingMemory(buffer) || buffer.byteLength < CACHE_LINE_BYTES) {
       throw new InvalidArgumentError(
         `a ring channel lives in a SharedArrayBuffer, got ${describeValue(buffer)}`,
       );

@@ -21,6 +21,7 @@ import {
   VERSION_WORD,
   frameFootprint,
 } from './layout.js';
+import { allocateRingMemory, isRingMemory, type RingMemory, type RingMemoryKind } from './memory.js';
 import { isValidTimeout, waitOnWordAsync } from './wait-on-word.js';
 
 /** `tryRead` / `acquireRead` / `peekLength` result: no frame is available yet. */
@@ -88,7 +89,7 @@ const SMALL_COPY_BYTES = 32;
  */
 export class SpscByteRing {
   /** The shared memory holding header and data (possibly with other structures around it). */
-  readonly buffer: SharedArrayBuffer;
+  readonly buffer: RingMemory;
   /** Where this ring's header starts in {@link buffer}. */
   readonly byteOffset: number;
   /** Bytes of data region (a power of two). */
@@ -134,15 +135,19 @@ export class SpscByteRing {
    *
    * @param capacity - data bytes, a power of two between 16 and 2^30.
    */
-  static allocate(capacity: number): SpscByteRing {
-    return SpscByteRing.initialize(new SharedArrayBuffer(SpscByteRing.byteLengthFor(capacity)), 0, capacity);
+  static allocate(capacity: number, memory: RingMemoryKind = 'shared'): SpscByteRing {
+    return SpscByteRing.initialize(
+      allocateRingMemory(SpscByteRing.byteLengthFor(capacity), memory),
+      0,
+      capacity,
+    );
   }
 
   /**
    * Lays out an empty ring in an existing buffer at `byteOffset` (a multiple of 64), for layouts
    * that pack several structures in one SharedArrayBuffer. Call it once, before any thread attaches.
    */
-  static initialize(buffer: SharedArrayBuffer, byteOffset: number, capacity: number): SpscByteRing {
+  static initialize(buffer: RingMemory, byteOffset: number, capacity: number): SpscByteRing {
     checkRegion(buffer, byteOffset, SpscByteRing.byteLengthFor(capacity));
     const header = new Int32Array(buffer, byteOffset, RING_HEADER_BYTES / 4);
     header.fill(0);
@@ -153,7 +158,7 @@ export class SpscByteRing {
   }
 
   /** Builds views over a ring that `allocate`/`initialize` laid out, from any thread. */
-  static attach(buffer: SharedArrayBuffer, byteOffset = 0): SpscByteRing {
+  static attach(buffer: RingMemory, byteOffset = 0): SpscByteRing {
     checkRegion(buffer, byteOffset, RING_HEADER_BYTES);
     const header = new Int32Array(buffer, byteOffset, RING_HEADER_BYTES / 4);
     if (Atomics.load(header, MAGIC_WORD) !== RING_MAGIC) {
@@ -174,7 +179,7 @@ export class SpscByteRing {
     return new SpscByteRing(buffer, byteOffset, capacity);
   }
 
-  private constructor(buffer: SharedArrayBuffer, byteOffset: number, capacity: number) {
+  private constructor(buffer: RingMemory, byteOffset: number, capacity: number) {
     this.buffer = buffer;
     this.byteOffset = byteOffset;
     this.capacity = capacity;
@@ -706,8 +711,8 @@ function checkCapacity(capacity: number): void {
   }
 }
 
-function checkRegion(buffer: SharedArrayBuffer, byteOffset: number, byteLength: number): void {
-  if (!(buffer instanceof SharedArrayBuffer)) {
+function checkRegion(buffer: RingMemory, byteOffset: number, byteLength: number): void {
+  if (!isRingMemory(buffer)) {
     throw new InvalidArgumentError(`a ring lives in a SharedArrayBuffer, got ${describeValue(buffer)}`);
   }
   if (!Number.isInteger(byteOffset) || byteOffset < 0 || byteOffset % CACHE_LINE_BYTES !== 0) {

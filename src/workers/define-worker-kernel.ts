@@ -76,7 +76,7 @@ export function defineWorkerKernel<In extends Message, Out extends Message>(
         registry,
         url,
         messagesModuleUrl,
-        { ...options, strategy },
+        { ...options, strategy, mirrored: transport.kind === 'postMessage' },
         await starter(),
       );
       await execution.waitReady();

@@ -1,3 +1,4 @@
+import type { RingMemory } from '../ring/memory.js';
 import type { KernelState } from '../runtime/kernel-state.js';
 import type { SerializedError } from './serialized-error.js';
 
@@ -56,11 +57,13 @@ export interface WorkerBootData {
   readonly moduleUrl: string;
   /** Where message definitions come from when the kernel module exports no `messages`. */
   readonly messagesModuleUrl: string | undefined;
-  readonly channel: SharedArrayBuffer;
+  readonly channel: RingMemory;
   /** Host → worker ring of kernel-to-kernel call results. */
-  readonly replyRing: SharedArrayBuffer;
+  readonly replyRing: RingMemory;
   /** Worker → host ring of processing-time records (only when `timing`). */
-  readonly telemetryRing: SharedArrayBuffer;
+  readonly telemetryRing: RingMemory;
+  /** True when the buffers are per-thread copies kept in step over postMessage (no SharedArrayBuffer). */
+  readonly mirrored?: boolean;
   readonly timing: boolean;
   /** Time one processing cycle in this many (the runtime's `latencySampling`). */
   readonly latencySampling: number;

@@ -110,7 +110,12 @@ export class WorkerKernelExecution implements KernelExecution {
     registry: MessageRegistry,
     moduleUrl: string,
     messagesModuleUrl: string | undefined,
-    options: WorkerKernelOptions & { readonly size: number; readonly strategy: PoolStrategy },
+    options: WorkerKernelOptions & {
+      readonly size: number;
+      readonly strategy: PoolStrategy;
+      /** Per-thread memory kept in step over postMessage instead of SharedArrayBuffer. */
+      readonly mirrored?: boolean;
+    },
     start: WorkerStarter,
   ) {
     this.#port = port;
@@ -138,6 +143,7 @@ export class WorkerKernelExecution implements KernelExecution {
             mode,
             spinMicros: options.spinMicros ?? DEFAULT_SPIN_MICROS,
             mailboxSize: WORKER_MAILBOX_SIZE,
+            mirrored: options.mirrored === true,
           },
           options.ringBytes ?? DEFAULT_RING_BYTES,
           start,

@@ -78,13 +78,15 @@ export class WorkerLink {
   ) {
     this.index = index;
     this.#kernelId = boot.kernelId;
+    const memory = boot.mirrored === true ? 'mirrored' : 'shared';
     this.channel = RingChannel.allocate({
       toWorkerCapacity: ringBytes,
       toHostCapacity: ringBytes,
       controlWords: CONTROL_WORDS,
+      memory,
     });
-    this.telemetryRing = SpscByteRing.allocate(TELEMETRY_RING_CAPACITY);
-    this.replyRing = SpscByteRing.allocate(ringBytes);
+    this.telemetryRing = SpscByteRing.allocate(TELEMETRY_RING_CAPACITY, memory);
+    this.replyRing = SpscByteRing.allocate(ringBytes, memory);
     this.ready = new Promise((resolve, reject) => {
       this.#resolveReady = resolve;
       this.#rejectReady = reject;

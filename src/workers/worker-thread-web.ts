@@ -4,6 +4,7 @@
  * `worker-thread-node.ts`. Everything above the thread (rings, control block, frames, calls,
  * telemetry) is the same code as in Node.
  */
+import { bootMirror, isMirrorEnvelope } from './boot-mirror.js';
 import type { WorkerBootData } from './protocol.js';
 import type { WorkerHandle, WorkerStarter } from './worker-handle.js';
 
@@ -46,9 +47,24 @@ export function webWorkerStarter(entryUrl: string, transport: TransportKind): Wo
     });
     const exitListeners: ((exitCode: number) => void)[] = [];
     let exited = false;
+    // postMessage transport: the worker gets copies of the ring memory (taken by this very
+    // postMessage), and a mirror on each side ships the changes.
+    const mirror =
+      transport === 'postMessage' && boot.mirrored === true
+        ? bootMirror(boot, (envelope) => worker.postMessage(envelope))
+        : undefined;
     worker.postMessage(boot);
+    if (mirror !== undefined) {
+      worker.addEventListener('message', (event) => {
+        if (isMirrorEnvelope(event.data)) mirror.apply(event.data.ringkernelMirror);
+      });
+      mirror.start();
+    }
     return {
-      onMessage: (listener) => worker.addEventListener('message', (event) => listener(event.data)),
+      onMessage: (listener) =>
+        worker.addEventListener('message', (event) => {
+          if (!isMirrorEnvelope(event.data)) listener(event.data);
+        }),
       onError: (listener) => {
         worker.addEventListener('error', (event) => {
           const where = event.filename === undefined ? '' : ` (${event.filename}:${event.lineno ?? 0})`;
@@ -63,6 +79,7 @@ export function webWorkerStarter(entryUrl: string, transport: TransportKind): Wo
       // A Web Worker has no exit event: it ends only when terminated, which reports here as Node's does.
       onExit: (listener) => exitListeners.push(listener),
       terminate: () => {
+        mirror?.stop();
         worker.terminate();
         if (!exited) {
           exited = true;

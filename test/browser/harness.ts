@@ -147,7 +147,11 @@ export async function runPage(
     if (message.type() === 'error') problems.push(message.text());
   });
   await page.goto(`${server.url}run.html?entry=${encodeURIComponent(`/${entry}`)}${query}`);
-  await page.waitForFunction(() => window.__results !== undefined, undefined, { timeout: 30_000 });
+  await page
+    .waitForFunction(() => window.__results !== undefined, undefined, { timeout: 30_000 })
+    .catch((error: unknown) => {
+      throw new Error(`the page published no results: ${String(error)}\n${problems.join('\n')}`);
+    });
   const results = await page.evaluate(() => window.__results!);
   return { results, problems, page };
 }

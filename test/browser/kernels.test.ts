@@ -43,9 +43,31 @@ describe('kernel conformance in Chromium', { skip: skipWithoutChromium }, () => 
       'kernel conformance: event loop (browser)',
       'kernel conformance: web worker (isolated, default export)',
       'kernel conformance: web worker (isolated, handlers export)',
+      'the Web Worker transport shows in telemetry: SharedArrayBuffer rings when isolated, else postMessage and why',
     ]);
     assert.ok(results.length >= 60, `${results.length} tests ran`);
     assert.ok(results.every((result) => !result.skipped));
+    assert.deepEqual(problems, []);
+  });
+
+  it('Web Worker kernels pass it in a page that is not isolated (postMessage fallback)', async () => {
+    const { results, problems, page } = await runPage(
+      browser.context,
+      site.notIsolated,
+      ENTRY,
+      '&kinds=webWorker',
+    );
+    report(results);
+    assert.equal(await page.evaluate(() => crossOriginIsolated), false);
+    assert.equal(await page.evaluate(() => typeof SharedArrayBuffer), 'undefined');
+    assert.equal(failures(results), '');
+    const suites = new Set(results.map((result) => result.name.split(' > ')[0]));
+    assert.deepEqual([...suites].sort(), [
+      'kernel conformance: web worker (not isolated, default export)',
+      'kernel conformance: web worker (not isolated, handlers export)',
+      'the Web Worker transport shows in telemetry: SharedArrayBuffer rings when isolated, else postMessage and why',
+    ]);
+    assert.ok(results.length >= 40, `${results.length} tests ran`);
     assert.deepEqual(problems, []);
   });
 });

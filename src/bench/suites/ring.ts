@@ -60,7 +60,7 @@ type Role = 'producer' | 'consumer' | 'ring-echo';
 
 interface RoleData {
   readonly ringBenchRole: Role;
-  readonly buffer?: SharedArrayBuffer;
+  readonly buffer?: SharedArrayBuffer | ArrayBuffer;
 }
 
 /** A run request posted to a producer or consumer worker. */

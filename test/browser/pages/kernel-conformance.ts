@@ -15,12 +15,16 @@ import * as gate from '../../conformance/kernels/gate.js';
 import * as hang from '../../conformance/kernels/hang.js';
 import * as recorder from '../../conformance/kernels/recorder.js';
 import * as returns from '../../conformance/kernels/returns.js';
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import {
+  RingKernelRuntime,
   ringKernel,
   webWorkerKernel,
   type KernelFunction,
   type Message,
 } from '../../../src/browser/index.js';
+import { Outcome, Work } from '../../conformance/messages.js';
 import { publishResults } from './publish.js';
 
 trackEventListeners();
@@ -61,6 +65,31 @@ if (kinds.includes('webWorker')) {
         ),
     });
   }
+}
+
+if (kinds.includes('webWorker')) {
+  test('the Web Worker transport shows in telemetry: SharedArrayBuffer rings when isolated, else postMessage and why', async () => {
+    await using runtime = new RingKernelRuntime();
+    await runtime.launch(
+      'echo',
+      webWorkerKernel(new URL('/out/conformance/kernels/echo.js', origin), {
+        messages: conformanceMessages,
+        messagesModule: new URL('/out/conformance/messages.js', origin),
+        workerEntry: new URL('/lib/ringkernel-worker.js', origin),
+      }),
+    );
+    await runtime.activate('echo');
+    const reply = await runtime.request('echo', Work.create({ seq: 5, text: 'hi' }), { timeout: 10_000 });
+    assert.ok(Outcome.is(reply) && reply.seq === 5);
+    const transport = runtime.getTelemetry('echo').transport;
+    if (crossOriginIsolated) {
+      assert.equal(transport?.kind, 'sharedMemory');
+    } else {
+      assert.equal(transport?.kind, 'postMessage');
+      assert.match(transport.detail, /Cross-Origin-Opener-Policy: same-origin/);
+      assert.match(transport.detail, /Cross-Origin-Embedder-Policy: require-corp/);
+    }
+  });
 }
 
 publishResults(runRegisteredTests());

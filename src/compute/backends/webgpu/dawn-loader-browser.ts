@@ -16,7 +16,7 @@ export function loadDawnCandidates(_options: DawnOptions = {}): Promise<GpuCandi
       scope.isSecureContext === false
         ? 'navigator.gpu is missing: WebGPU needs a secure context (https, or http://localhost)'
         : 'navigator.gpu is missing: this browser has no WebGPU (Chrome or Edge 113+, Safari 26+, ' +
-          'or Firefox 141+ on Windows; on Linux Chrome needs --enable-unsafe-webgpu)',
+            'or Firefox 141+ on Windows; on Linux Chrome needs --enable-unsafe-webgpu)',
     ),
   );
 }
