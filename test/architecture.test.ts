@@ -62,6 +62,19 @@ test('the main entry (ringkernel) reaches no node: module, so the core runs in a
   assert.deepEqual(offenders, []);
 });
 
+test('the browser entry (ringkernel/browser) reaches no node: module and no *-node adapter', () => {
+  const offenders = [...importClosure('src/browser/index.ts')]
+    .filter(
+      ([file, specifiers]) =>
+        /-node\.ts$/.test(file) ||
+        specifiers.some((specifier) => specifier.startsWith('node:') || /-node\.js$/.test(specifier)),
+    )
+    .map(([file]) => relative(root, file));
+  // The Dawn loader (no literal node: import) is reachable from the sources; the bundle swaps it for
+  // its browser stand-in (scripts/build-browser.ts).
+  assert.deepEqual(offenders, []);
+});
+
 test('the node entry (ringkernel/node) is where the Node adapters are reachable', () => {
   const files = [...importClosure('src/node.ts').keys()].map((file) => relative(root, file));
   for (const adapter of [
@@ -119,5 +132,8 @@ function importCircles(entries: readonly string[]): string[][] {
 }
 
 test('no import circles in the library, type-only imports included', () => {
-  assert.deepEqual(importCircles(['src/index.ts', 'src/node.ts', 'src/cli/main.ts']), []);
+  assert.deepEqual(
+    importCircles(['src/index.ts', 'src/node.ts', 'src/cli/main.ts', 'src/browser/index.ts']),
+    [],
+  );
 });

@@ -1,4 +1,5 @@
-import { listAccelerators, type AcceleratorInfo } from '../compute/accelerator.js';
+import type { AcceleratorInfo } from '../compute/accelerator-info.js';
+import { listAccelerators } from '../compute/discovery.js';
 import { sharedMemoryUnavailableReason } from '../workers/web-worker-kernel.js';
 import { webWorkerUnavailableReason } from '../workers/worker-thread-web.js';
 

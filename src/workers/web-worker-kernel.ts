@@ -91,9 +91,9 @@ function define<In extends Message, Out extends Message>(
  *
  * @example
  * ```ts
- * import { createRuntime, webWorkerKernel } from 'ringkernel/browser';
+ * import { RingKernelRuntime, webWorkerKernel } from 'ringkernel/browser';
  * import { Ping, Pong } from './messages.js';
- * const runtime = createRuntime();
+ * const runtime = new RingKernelRuntime();
  * await runtime.launch('echo', webWorkerKernel(new URL('./echo-kernel.js', import.meta.url), { messages: [Ping, Pong] }));
  * await runtime.activate('echo');
  * const pong = await runtime.request('echo', Ping.create({ text: 'hi' }), { timeout: 1000 });

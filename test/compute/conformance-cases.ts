@@ -7,8 +7,6 @@
 import assert from 'node:assert/strict';
 import {
   axpy,
-  cpuBackend,
-  createOrchestrator,
   mapKernel,
   matmul,
   reduceMax,

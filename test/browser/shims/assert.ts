@@ -28,7 +28,7 @@ function isDeepEqual(a: unknown, b: unknown, seen = new Map<object, object>()): 
   if (seen.get(a) === b) return true;
   seen.set(a, b);
   if (a instanceof Date) return a.getTime() === (b as Date).getTime();
-  if (a instanceof RegExp) return String(a) === String(b);
+  if (a instanceof RegExp) return b instanceof RegExp && a.source === b.source && a.flags === b.flags;
   if (ArrayBuffer.isView(a)) {
     const left = a as unknown as ArrayLike<unknown>;
     const right = b as unknown as ArrayLike<unknown>;
@@ -157,4 +157,3 @@ const assert = Object.assign(ok, {
 });
 
 export default assert;
-export const { equal, strictEqual, notEqual, deepEqual, deepStrictEqual, match, throws, rejects } = assert;

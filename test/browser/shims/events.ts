@@ -8,16 +8,19 @@ const registry = new WeakMap<EventTarget, Map<string, Map<Listener, Listener>>>(
 
 function listenersOf(target: EventTarget, type: string): Map<Listener, Listener> {
   let byType = registry.get(target);
-  if (byType === undefined) registry.set(target, (byType = new Map()));
+  if (byType === undefined) registry.set(target, (byType = new Map<string, Map<Listener, Listener>>()));
   let listeners = byType.get(type);
-  if (listeners === undefined) byType.set(type, (listeners = new Map()));
+  if (listeners === undefined) byType.set(type, (listeners = new Map<Listener, Listener>()));
   return listeners;
 }
 
 /** Starts tracking listeners (call once, before the code under test adds any). */
 export function trackEventListeners(): void {
   const prototype = EventTarget.prototype;
+  // Re-bound with call() below: the originals run on the target they were called on.
+  // eslint-disable-next-line @typescript-eslint/unbound-method
   const add = prototype.addEventListener;
+  // eslint-disable-next-line @typescript-eslint/unbound-method
   const remove = prototype.removeEventListener;
   prototype.addEventListener = function (
     this: EventTarget,
@@ -29,11 +32,12 @@ export function trackEventListeners(): void {
     const listeners = listenersOf(this, type);
     if (listeners.has(listener)) return;
     const once = typeof options === 'object' && options.once === true;
-    const target = this;
     const wrapped: Listener = once
-      ? function (this: unknown, event: Event) {
+      ? (event: Event) => {
           listeners.delete(listener);
-          return typeof listener === 'function' ? listener.call(target, event) : listener.handleEvent(event);
+          return typeof listener === 'function'
+            ? listener.call(event.currentTarget, event)
+            : listener.handleEvent(event);
         }
       : listener;
     listeners.set(listener, wrapped);

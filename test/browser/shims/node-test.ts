@@ -33,7 +33,7 @@ const rootSuite: Suite = { name: '', skip: false, children: [], before: [], afte
 let current = rootSuite;
 
 function split(a: unknown, b: unknown): { options: Options; fn: unknown } {
-  return typeof a === 'function' ? { options: {}, fn: a } : { options: (a ?? {}) as Options, fn: b };
+  return typeof a === 'function' ? { options: {}, fn: a } : { options: a ?? {}, fn: b };
 }
 
 export function describe(name: string, a?: unknown, b?: unknown): void {

@@ -2,11 +2,12 @@
  * Stands in for `dawn-loader.ts` in the browser bundle (the build swaps the module): Dawn is the
  * Node loader. In a page, WebGPU comes from `navigator.gpu`, so reaching this means there is none.
  */
-import type { GpuCandidate } from './webgpu-backend.js';
+import type { GpuCandidate } from './gpu-candidate.js';
 
 export interface DawnOptions {
   readonly backend?: string;
   readonly importModule?: () => Promise<unknown>;
+  readonly hardwareOnly?: boolean;
 }
 
 export function loadDawnCandidates(_options: DawnOptions = {}): Promise<GpuCandidate[]> {

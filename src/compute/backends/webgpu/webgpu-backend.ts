@@ -105,26 +105,6 @@ function limitsOf(limits: GPUSupportedLimits): AcceleratorLimits {
   };
 }
 
-const SOFTWARE_ADAPTERS = /swiftshader|llvmpipe|lavapipe|softpipe|warp|microsoft basic render/i;
-
-/**
- * Why the adapter is a software one (a CPU emulating the GPU: expect CPU-like speed), or `'no'`.
- * Browsers mark their fallback adapter; Dawn's and Mesa's CPU adapters are known by name.
- */
-function softwareReason(info: GPUAdapterInfo): string {
-  const text = [info.vendor, info.architecture, info.device, info.description].join(' ');
-  const named = SOFTWARE_ADAPTERS.exec(text)?.[0];
-  const fallback = (info as { isFallbackAdapter?: boolean }).isFallbackAdapter === true;
-  if (named === undefined && !fallback) return 'no';
-  const name =
-    named === undefined
-      ? 'a fallback adapter'
-      : named.toLowerCase() === 'swiftshader'
-        ? 'SwiftShader'
-        : named;
-  return `${name}: the GPU is emulated on the CPU (expect CPU-like speed)`;
-}
-
 function describeAdapter(found: FoundAdapter, limits: GPUSupportedLimits): AcceleratorInfo {
   const info = found.adapter.info;
   const described = {
@@ -140,7 +120,6 @@ function describeAdapter(found: FoundAdapter, limits: GPUSupportedLimits): Accel
       device: info.device || 'unknown',
       fallbackAdapter: String((info as { isFallbackAdapter?: boolean }).isFallbackAdapter ?? false),
       featureLevel: String((found.adapter as { featureLevel?: string }).featureLevel ?? 'core'),
-      software: softwareReason(info),
     },
   };
   return { ...described, software: looksLikeSoftwareAdapter(described) };
