@@ -8,7 +8,7 @@
  * Run: `node --import tsx scripts/build-browser.ts [outdir]` (part of `npm run build`).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type Plugin } from 'esbuild';
 
@@ -29,6 +29,25 @@ export const browserOnly: Plugin = {
     }));
   },
 };
+
+/**
+ * For pages built on top of the bundle (the demo, the in-page tests): every import of the library's
+ * sources becomes an import of the one bundle at `bundleUrl`, so a page, its Web Worker kernels
+ * and the worker entry share one copy of ringkernel per thread (message definitions included).
+ */
+export function useLibraryBundle(bundleUrl: string): Plugin {
+  return {
+    name: 'use-library-bundle',
+    setup(context) {
+      const sources = join(root, 'src') + sep;
+      context.onResolve({ filter: /^\.\.?\// }, (args) =>
+        resolve(args.resolveDir, args.path).startsWith(sources)
+          ? { path: bundleUrl, external: true }
+          : undefined,
+      );
+    },
+  };
+}
 
 /** The worker entry module's source: next to the bundle, importing it. */
 export const WORKER_ENTRY_SOURCE =

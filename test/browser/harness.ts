@@ -6,10 +6,10 @@
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve, sep } from 'node:path';
+import { join } from 'node:path';
 import { build, type Plugin } from 'esbuild';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { buildBrowserBundle, root } from '../../scripts/build-browser.js';
+import { buildBrowserBundle, root, useLibraryBundle } from '../../scripts/build-browser.js';
 import { serveStatic, type StaticServer } from '../../src/browser/static-server-node.js';
 import type { TestResult } from './shims/node-test.js';
 
@@ -41,20 +41,15 @@ const shims: Record<string, string> = {
   'node:events': join(root, 'test/browser/shims/events.ts'),
 };
 
-/** Sends every import of the library's sources to the one bundle the page loads (one copy per realm). */
-const useLibraryBundle: Plugin = {
-  name: 'use-library-bundle',
+/** The Node modules the shared suites import, replaced by their in-page stand-ins. */
+const nodeShims: Plugin = {
+  name: 'node-shims',
   setup(context) {
-    const sources = join(root, 'src') + sep;
     context.onResolve({ filter: /^node:/ }, (args) => {
       const shim = shims[args.path];
       return shim === undefined
         ? { errors: [{ text: `${args.path} has no browser stand-in (imported by ${args.importer})` }] }
         : { path: shim };
-    });
-    context.onResolve({ filter: /^\.\.?\// }, (args) => {
-      const target = resolve(args.resolveDir, args.path);
-      return target.startsWith(sources) ? { path: '/lib/ringkernel.js', external: true } : undefined;
     });
   },
 };
@@ -77,7 +72,7 @@ export async function buildTestSite(dir: string, entries: readonly string[]): Pr
     platform: 'browser',
     target: 'es2022',
     logLevel: 'error',
-    plugins: [useLibraryBundle],
+    plugins: [nodeShims, useLibraryBundle('/lib/ringkernel.js')],
   });
   await writeFile(join(dir, 'run.html'), RUN_HTML);
 }
