@@ -5,24 +5,13 @@
 import { copyFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
-import { buildBrowserBundle, useLibraryBundle } from '../../scripts/build-browser.js';
+import { buildBrowserBundle, buildPages } from '../../src/browser/bundle-node.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 
 export async function buildDemo(outdir: string): Promise<void> {
   await mkdir(outdir, { recursive: true });
   await buildBrowserBundle(join(outdir, 'lib'));
-  await build({
-    entryPoints: [join(here, 'demo.ts'), join(here, 'worker-kernels.ts')],
-    outdir,
-    bundle: true,
-    splitting: true,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2022',
-    logLevel: 'error',
-    plugins: [useLibraryBundle('./lib/ringkernel.js')],
-  });
+  await buildPages([join(here, 'demo.ts'), join(here, 'worker-kernels.ts')], outdir, './lib/ringkernel.js');
   await copyFile(join(here, 'index.html'), join(outdir, 'index.html'));
 }

@@ -25,12 +25,13 @@ export interface BenchArguments {
 /** Usage text of the bench command; `command` is how it was invoked. */
 export function benchUsage(command = 'npm run bench --'): string {
   return [
-    `Usage: ${command} [names...] [--quick] [--json <file>] [--markdown]`,
+    `Usage: ${command} [names...] [--browser] [--quick] [--json <file>] [--markdown]`,
     '',
     'Runs the benchmark suites, prints a results table on stdout and writes the figures as JSON.',
     '',
     '  names            suite names or result-name prefixes (e.g. baseline, baseline.queued_echo); default: all',
     `  --json <file>    where to write the results (default ${DEFAULT_RESULTS_PATH})`,
+    '  --browser        the browser suite (headless Chromium; the same figures from Node alongside)',
     '  --quick          fewer runs and smaller sizes, for a smoke test: figures are not comparable,',
     '                   and no file is written unless --json is given',
     '  --markdown       print the table as Markdown',
@@ -58,6 +59,7 @@ export function parseBenchArguments(argv: readonly string[]): BenchArguments {
   for (let index = 0; index < argv.length; index++) {
     const argument = argv[index] as string;
     if (argument === '--quick') quick = true;
+    else if (argument === '--browser') names.push('browser');
     else if (argument === '--markdown') markdown = true;
     else if (argument === '--help' || argument === '-h') help = true;
     else if (argument === '--json') {

@@ -27,7 +27,8 @@ export function selectBenchmarks(
   suites: readonly BenchSuite[],
   filter: readonly string[] = [],
 ): BenchSelection[] {
-  if (filter.length === 0) return suites.map((suite) => ({ suite, keeps: KEEP_ALL }));
+  if (filter.length === 0)
+    return suites.filter((suite) => suite.optIn !== true).map((suite) => ({ suite, keeps: KEEP_ALL }));
   const prefixesBySuite = new Map<BenchSuite, string[] | 'all'>();
   const unknown: string[] = [];
   for (const term of filter) {

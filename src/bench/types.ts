@@ -32,5 +32,9 @@ export interface BenchSuite {
    * also reports `mailbox.offer_poll.ns`), so `npm run bench mailbox` knows which suite to run.
    */
   readonly resultPrefixes?: readonly string[];
+  /**
+   * Runs only when named (e.g. `browser`, which needs Chromium): a run of every suite leaves it out.
+   */
+  readonly optIn?: boolean;
   run(context: BenchContext): Promise<BenchResult[]>;
 }

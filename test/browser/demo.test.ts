@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { buildDemo } from '../../examples/browser/build.js';
-import { root } from '../../scripts/build-browser.js';
+import { root } from '../../src/browser/bundle-node.js';
 import { serveStatic, type StaticServer } from '../../src/browser/static-server-node.js';
 import { launchChromium, skipWithoutChromium } from './harness.js';
 

@@ -7,9 +7,9 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { build, type Plugin } from 'esbuild';
+import type { Plugin } from 'esbuild';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { buildBrowserBundle, root, useLibraryBundle } from '../../scripts/build-browser.js';
+import { buildBrowserBundle, buildPages, root } from '../../src/browser/bundle-node.js';
 import { serveStatic, type StaticServer } from '../../src/browser/static-server-node.js';
 import type { TestResult } from './shims/node-test.js';
 
@@ -62,18 +62,12 @@ const RUN_HTML =
 export async function buildTestSite(dir: string, entries: readonly string[]): Promise<void> {
   await buildBrowserBundle(join(dir, 'lib'));
   await mkdir(join(dir, 'out'), { recursive: true });
-  await build({
-    entryPoints: entries.map((entry) => join(root, 'test', entry)),
-    outbase: join(root, 'test'),
-    outdir: join(dir, 'out'),
-    bundle: true,
-    splitting: true,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2022',
-    logLevel: 'error',
-    plugins: [nodeShims, useLibraryBundle('/lib/ringkernel.js')],
-  });
+  await buildPages(
+    entries.map((entry) => join(root, 'test', entry)),
+    join(dir, 'out'),
+    '/lib/ringkernel.js',
+    { outbase: join(root, 'test'), plugins: [nodeShims] },
+  );
   await writeFile(join(dir, 'run.html'), RUN_HTML);
 }
 

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
-import { buildBrowserBundle, root } from '../../scripts/build-browser.js';
+import { buildBrowserBundle, root } from '../../src/browser/bundle-node.js';
 
 const run = promisify(execFile);
 
