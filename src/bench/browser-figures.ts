@@ -128,6 +128,18 @@ export async function measureBrowserFigures(options: {
   };
 }
 
+/** Only the worker figure (a page that is not cross-origin isolated: the postMessage transport). */
+export async function measureWorkerRequests(options: {
+  readonly worker: () => KernelDefinition;
+  readonly sizes: BrowserFigureSizes;
+  readonly runs: number;
+}): Promise<number> {
+  const requests: number[] = [];
+  for (let run = 0; run < options.runs; run++)
+    requests.push(await workerRequests(options.worker, options.sizes.requests));
+  return median(requests);
+}
+
 /** The echo the worker kernels run (module default export, in a Web Worker or a worker thread). */
 export const messages = [BenchEcho];
 export default {

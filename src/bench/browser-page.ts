@@ -8,6 +8,7 @@ import {
   FULL_SIZES,
   QUICK_SIZES,
   measureBrowserFigures,
+  measureWorkerRequests,
   messages,
   type BrowserFigures,
 } from './browser-figures.js';
@@ -19,20 +20,26 @@ declare global {
 }
 
 window.__figures = (async () => {
-  const quick = new URLSearchParams(location.search).get('quick') === '1';
+  const query = new URLSearchParams(location.search);
+  const quick = query.get('quick') === '1';
   const env = await browserEnvironment();
   const gpu = env.accelerators.find((device) => device.backend === 'webgpu');
-  const figures = await measureBrowserFigures({
-    worker: () =>
-      webWorkerKernel(new URL('./browser-figures.js', import.meta.url), {
-        messages,
-        queueSize: 8192,
-        workerEntry: new URL('./lib/ringkernel-worker.js', import.meta.url),
-      }),
-    webgpuAvailable: gpu?.available === true,
-    sizes: quick ? QUICK_SIZES : FULL_SIZES,
-    runs: quick ? 1 : 3,
-  });
+  const worker = () =>
+    webWorkerKernel(new URL('./browser-figures.js', import.meta.url), {
+      messages,
+      queueSize: 8192,
+      workerEntry: new URL('./lib/ringkernel-worker.js', import.meta.url),
+    });
+  const sizes = quick ? QUICK_SIZES : FULL_SIZES;
+  const runs = quick ? 1 : 3;
+  const figures: BrowserFigures =
+    query.get('only') === 'worker'
+      ? {
+          rttP50Us: 0,
+          workerRequestsPerSecond: await measureWorkerRequests({ worker, sizes, runs }),
+          anomalyPointsPerSecond: 0,
+        }
+      : await measureBrowserFigures({ worker, webgpuAvailable: gpu?.available === true, sizes, runs });
   return {
     ...figures,
     isolated: env.crossOriginIsolated,

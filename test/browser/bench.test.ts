@@ -33,13 +33,15 @@ describe('the browser bench suite', () => {
         'browser.runtime.rtt.p50_us us',
         'browser.worker.request.msgs_per_s msgs/s',
         'browser.webgpu.anomaly.points_per_s points/s',
+        'browser.worker_postmessage.request.msgs_per_s msgs/s',
         'browser.node.runtime.rtt.p50_us us',
         'browser.node.worker.request.msgs_per_s msgs/s',
         'browser.node.webgpu.anomaly.points_per_s points/s',
       ],
     );
-    for (const result of results.slice(0, 3)) assert.ok(result.value > 0, `${result.name} = ${result.value}`);
-    assert.ok(results[3]!.value > 0 && results[4]!.value > 0);
+    for (const result of results.slice(0, 4)) assert.ok(result.value > 0, `${result.name} = ${result.value}`);
+    assert.ok(results[4]!.value > 0 && results[5]!.value > 0);
     assert.match(logs.join('\n'), /page: cross-origin isolated true/);
+    assert.match(logs.join('\n'), /second page: cross-origin isolated false/);
   });
 });

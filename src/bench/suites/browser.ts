@@ -23,6 +23,8 @@ import type { BenchContext, BenchResult, BenchSuite } from '../types.js';
  * - `browser.worker.request.msgs_per_s`: Web Worker echo kernel (cross-origin isolated page:
  *   SharedArrayBuffer rings), 64 requests in flight;
  * - `browser.webgpu.anomaly.points_per_s`: the anomaly detector on navigator.gpu, batches of 1,000;
+ * - `browser.worker_postmessage.request.msgs_per_s`: the Web Worker figure in a page that is not
+ *   isolated (ring memory mirrored over postMessage);
  * and the same code measures `browser.node.*` in Node in the same run (a worker thread, Dawn), so
  * the page's figures read as ratios to Node's.
  */
@@ -41,7 +43,9 @@ const PAGE_HTML =
 
 type PageFigures = BrowserFigures & { readonly isolated: boolean; readonly adapter: string };
 
-async function measureInBrowser(context: BenchContext): Promise<PageFigures> {
+async function measureInBrowser(
+  context: BenchContext,
+): Promise<{ isolated: PageFigures; notIsolated: PageFigures }> {
   if (!existsSync(CHROMIUM))
     throw new Error(
       `${CHROMIUM} is missing: install Chromium (apt-get install chromium) or set RINGKERNEL_CHROMIUM`,
@@ -58,7 +62,7 @@ async function measureInBrowser(context: BenchContext): Promise<PageFigures> {
       { keep: ['src/bench'] },
     );
     await writeFile(join(dir, 'index.html'), PAGE_HTML);
-    return serveStatic(dir, { isolated: true });
+    return [await serveStatic(dir, { isolated: true }), await serveStatic(dir, { isolated: false })] as const;
   })();
   const browser = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
@@ -66,17 +70,25 @@ async function measureInBrowser(context: BenchContext): Promise<PageFigures> {
     args: ARGS,
   });
   try {
-    const page = await browser.newPage();
-    const problems: string[] = [];
-    page.on('pageerror', (error) => problems.push(String(error)));
-    await page.goto(`${server.url}?quick=${context.quick ? 1 : 0}`);
-    await page.waitForFunction(() => window.__figures !== undefined, undefined, { timeout: 30_000 });
-    const figures = await page.evaluate(() => window.__figures!);
-    if (problems.length > 0) throw new Error(`the bench page failed: ${problems.join('; ')}`);
-    return figures;
+    const measure = async (url: string) => {
+      const page = await browser.newPage();
+      const problems: string[] = [];
+      page.on('pageerror', (error) => problems.push(String(error)));
+      await page.goto(url);
+      await page.waitForFunction(() => window.__figures !== undefined, undefined, { timeout: 30_000 });
+      const figures = await page.evaluate(() => window.__figures!);
+      if (problems.length > 0) throw new Error(`the bench page failed: ${problems.join('; ')}`);
+      await page.close();
+      return figures;
+    };
+    const quick = context.quick ? 1 : 0;
+    return {
+      isolated: await measure(`${server[0].url}?quick=${quick}`),
+      notIsolated: await measure(`${server[1].url}?quick=${quick}&only=worker`),
+    };
   } finally {
     await browser.close();
-    await server.close();
+    await Promise.all(server.map((each) => each.close()));
     await rm(dir, { recursive: true, force: true });
     await rm(profile, { recursive: true, force: true });
   }
@@ -91,8 +103,9 @@ export const browserSuite: BenchSuite = {
   optIn: true,
   async run(context: BenchContext): Promise<BenchResult[]> {
     context.progress(0, 'in Chromium');
-    const page = await measureInBrowser(context);
+    const { isolated: page, notIsolated } = await measureInBrowser(context);
     context.log(`page: cross-origin isolated ${page.isolated}, WebGPU adapter ${page.adapter}`);
+    context.log(`second page: cross-origin isolated ${notIsolated.isolated} (Web Workers over postMessage)`);
     context.progress(0.5, 'in Node');
     const [gpu] = await webgpuBackend().discover();
     context.log(
@@ -122,6 +135,14 @@ export const browserSuite: BenchSuite = {
         unit: 'points/s',
       },
     ];
-    return [...figures('browser', page), ...figures('browser.node', node)];
+    return [
+      ...figures('browser', page),
+      {
+        name: 'browser.worker_postmessage.request.msgs_per_s',
+        value: notIsolated.workerRequestsPerSecond,
+        unit: 'msgs/s',
+      },
+      ...figures('browser.node', node),
+    ];
   },
 };
