@@ -13,6 +13,7 @@ export default tseslint.config(
       '.scratch/',
       '**/*.js',
       '**/*.mjs',
+      '**/*.cjs',
     ],
   },
   js.configs.recommended,
