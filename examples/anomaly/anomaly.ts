@@ -30,7 +30,7 @@ export async function runAnomalyExample(options: AnomalyExampleOptions): Promise
   );
   const signal = options.makeSignal({ points });
   const results: AnomalyScenarioResult[] = [];
-  log('batch   points/s        precision  recall   detected/injected');
+  log('batch   points/s        precision  recall   flagged/injected');
   for (const batchSize of options.batchSizes) {
     const result = await runAnomalyScenario({ backend, signal, batchSize });
     results.push(result);
