@@ -1,11 +1,11 @@
-import { getAccelerator } from '../../src/compute/index.js';
 import {
+  getAccelerator,
   isSoftwareAdapter,
   runAnomalyScenario,
   type AnomalyScenarioResult,
   type SyntheticSignal,
   type SyntheticSignalOptions,
-} from '../../src/gpu-kernels/index.js';
+} from 'ringkernel';
 
 export interface AnomalyExampleOptions {
   readonly backend: 'cpu' | 'webgpu';
