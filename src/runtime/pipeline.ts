@@ -199,6 +199,7 @@ export function pipelineOf(runtime: RingKernelRuntime, name: string): PipelineBu
   return new PipelineBuilder(runtime, name);
 }
 
+/** Collects the stages of a pipeline (see {@link pipelineOf}); `start()` launches them. */
 export class PipelineBuilder {
   readonly #runtime: RingKernelRuntime;
   readonly #name: string;
@@ -438,6 +439,7 @@ export class Pipeline implements AsyncDisposable {
     return reports;
   }
 
+  /** Terminates the pipeline: `await using pipeline = await pipelineOf(runtime, ...).stage(...).start()`. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.terminate();
   }

@@ -185,6 +185,7 @@ export class RingKernelRuntime implements AsyncDisposable {
     return this.#events.on(name, listener);
   }
 
+  /** Removes a listener added with `on` (calling the function `on` returned does the same). */
   off<Name extends RuntimeEventName>(name: Name, listener: RuntimeListener<Name>): void {
     this.#events.off(name, listener);
   }
