@@ -3,7 +3,7 @@
  * cross between the threads in SharedArrayBuffer rings.
  */
 import { threadId } from 'node:worker_threads';
-import { RingKernelRuntime, workerKernel } from 'ringkernel/node';
+import { RingKernelRuntime, workerKernel, workerPool } from 'ringkernel/node';
 import { parseExampleArgs } from '../example-args.js';
 import { Ping, Pong } from './messages.js';
 
@@ -12,8 +12,8 @@ parseExampleArgs({
   name,
   usage: `Usage: ${name}
 
-Launches echo-kernel.ts in a worker thread, sends it a ping and prints the reply with the thread
-that produced it. No flags besides this one.
+Launches echo-kernel.ts in a worker thread and in a pool of two, sends each a ping and prints
+the replies with the thread that produced them. No flags besides this one.
 
   --help, -h   this text`,
   options: {},
@@ -21,13 +21,16 @@ that produced it. No flags besides this one.
 
 const runtime = new RingKernelRuntime();
 try {
-  await runtime.launch(
-    'echo',
-    workerKernel(new URL('./echo-kernel.ts', import.meta.url), { messages: [Ping, Pong] }),
-  );
+  // './echo-kernel.ts' when run through tsx; './echo-kernel.js' once compiled.
+  const url = new URL('./echo-kernel.ts', import.meta.url);
+  await runtime.launch('echo', workerKernel(url, { messages: [Ping, Pong] }));
+  await runtime.launch('pool', workerPool(url, { size: 2, messages: [Ping, Pong] }));
   await runtime.activate('echo');
+  await runtime.activate('pool');
   const pong = await runtime.request<Pong>('echo', Ping.create({ text: 'hello' }), { timeout: 5000 });
   console.log(`'${pong.text}' echoed by thread ${pong.thread} (main thread is ${threadId})`);
+  const pooled = await runtime.request<Pong>('pool', Ping.create({ text: 'pool' }), { timeout: 5000 });
+  console.log(`'${pooled.text}' echoed by pool thread ${pooled.thread}`);
 } finally {
   await runtime.terminateAll();
 }

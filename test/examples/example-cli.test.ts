@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
@@ -130,4 +131,14 @@ it('the worker-thread example (the README sample) answers from another thread', 
   const match = /'hello' echoed by thread (\d+) \(main thread is (\d+)\)/.exec(run.stdout);
   assert.ok(match !== null, run.stdout);
   assert.notEqual(match[1], match[2]);
+  assert.match(run.stdout, /'pool' echoed by pool thread [1-9]\d*/);
+});
+
+it("the README's worker sample is examples/worker-echo's messages.ts and echo-kernel.ts, verbatim", async () => {
+  const readme = await readFile(`${root}README.md`, 'utf8');
+  for (const file of ['messages.ts', 'echo-kernel.ts']) {
+    const source = await readFile(`${root}examples/worker-echo/${file}`, 'utf8');
+    const withoutHeader = source.replace(/^\/\*\*[\s\S]*?\*\/\n/, '');
+    assert.ok(readme.includes(`// ${file}\n${withoutHeader}`), `README does not show ${file} as it is`);
+  }
 });
