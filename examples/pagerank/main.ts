@@ -2,7 +2,7 @@
  * PageRank as a ring kernel with the graph resident on the device:
  * npm run example:pagerank [-- --backend webgpu --nodes 1000000 --edges 5000000]  (--nodes 0 skips the large graph)
  */
-import { getAccelerator, isSoftwareAdapter } from 'ringkernel';
+import { getAccelerator } from 'ringkernel';
 import { integerFlag, oneOf, parseExampleArgs } from '../example-args.js';
 import { runPageRankExample } from './pagerank.js';
 
@@ -27,11 +27,7 @@ updates as messages, then times a large random graph.
 const backend = oneOf(name, 'backend', values.backend, ['cpu', 'webgpu']);
 let nodes = values.nodes === undefined ? 1_000_000 : integerFlag(name, 'nodes', values.nodes, 0);
 let edges = values.edges === undefined ? nodes * 5 : integerFlag(name, 'edges', values.edges);
-if (
-  values.nodes === undefined &&
-  backend === 'webgpu' &&
-  isSoftwareAdapter(await getAccelerator({ backend }))
-) {
+if (values.nodes === undefined && backend === 'webgpu' && (await getAccelerator({ backend })).software) {
   nodes = 100_000;
   edges = 500_000;
   console.log(`(software GPU: large graph reduced to ${nodes} nodes, ${edges} edges)`);

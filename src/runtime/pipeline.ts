@@ -12,10 +12,9 @@ import { isPromiseLike } from './handler-kernel.js';
 import { withCorrelationId } from '../messages/define.js';
 import { RESOLVED } from '../queues/mailbox.js';
 import { Route, type RouteStrategy } from './routes.js';
-import type { RingKernelRuntime } from './runtime.js';
 import type { SupervisionOptions } from './supervision.js';
 import { KernelNotFoundError } from './errors.js';
-import type { TerminationReport } from './termination-report.js';
+import type { TerminateOptions, TerminationReport } from './termination-report.js';
 
 /**
  * What a pipeline emits when a stage fails on a message: the guide's StageResult. It carries the
@@ -180,6 +179,34 @@ function aggregateBody(
 }
 
 /**
+ * The part of the runtime a pipeline builds on (a `RingKernelRuntime` is one): pipelines use only
+ * the runtime's public surface, and the runtime does not depend on them.
+ */
+export interface PipelineHost {
+  /** Launches a stage's kernel. */
+  launch<In extends Message, Out extends Message>(
+    kernelId: string,
+    definition: KernelDefinition<In, Out>,
+  ): Promise<void>;
+  /** Activates a launched kernel. */
+  activate(kernelId: string): Promise<void>;
+  /** Terminates a stage's kernel and reports what it left. */
+  terminate(kernelId: string, options?: TerminateOptions): Promise<TerminationReport>;
+  /** Puts a message in a kernel's input queue. */
+  send(kernelId: string, message: Message, options?: WaitOptions): Promise<void>;
+  /** Takes the next message from a kernel's output queue. */
+  receive<Output extends Message = Message>(kernelId: string, options?: WaitOptions): Promise<Output>;
+  /** Waits for the output of `kernelId` that answers `correlationId`. */
+  awaitReply<Reply extends Message = Message>(
+    kernelId: string,
+    correlationId: string,
+    options?: WaitOptions,
+  ): Promise<Reply>;
+  /** A kernel's telemetry now. */
+  getTelemetry(kernelId: string): KernelTelemetrySnapshot;
+}
+
+/**
  * Builds a pipeline of kernels connected by routes: linear stages, fan-out over replicas
  * (round-robin, least-loaded, key-hash, broadcast), fan-in (replicas merge into the next stage),
  * and aggregating stages that flush on count or time. Data moves kernel to kernel, never through
@@ -195,17 +222,17 @@ function aggregateBody(
  * const result = await pipeline.request(Reading.create({ value: 42 }), { timeout: 1000 });
  * ```
  */
-export function pipelineOf(runtime: RingKernelRuntime, name: string): PipelineBuilder {
+export function pipelineOf(runtime: PipelineHost, name: string): PipelineBuilder {
   return new PipelineBuilder(runtime, name);
 }
 
 /** Collects the stages of a pipeline (see {@link pipelineOf}); `start()` launches them. */
 export class PipelineBuilder {
-  readonly #runtime: RingKernelRuntime;
+  readonly #runtime: PipelineHost;
   readonly #name: string;
   readonly #stages: StagePlan[] = [];
 
-  constructor(runtime: RingKernelRuntime, name: string) {
+  constructor(runtime: PipelineHost, name: string) {
     if (typeof name !== 'string' || name.length === 0) {
       throw new InvalidArgumentError(`a pipeline needs a non-empty name; got ${describeValue(name)}`);
     }
@@ -347,13 +374,13 @@ export class Pipeline implements AsyncDisposable {
   readonly name: string;
   /** The stages in order, with the kernel ids of their replicas. */
   readonly stages: readonly { readonly name: string; readonly kernelIds: readonly string[] }[];
-  readonly #runtime: RingKernelRuntime;
+  readonly #runtime: PipelineHost;
   readonly #entry: Route;
   readonly #exit: string;
   #termination: Promise<PipelineTerminationReport> | undefined;
 
   constructor(
-    runtime: RingKernelRuntime,
+    runtime: PipelineHost,
     name: string,
     stages: readonly { readonly name: string; readonly kernelIds: readonly string[] }[],
     entry: Route,

@@ -115,7 +115,7 @@ describe('examples/*/main.ts command lines', () => {
   it('a bad value is a usage error that names the flag', () => {
     assertOneLineUsageError(
       result('anomaly', ['--backend', 'quantum']),
-      /--backend must be cpu, webgpu or best/,
+      /--backend must be cpu, webgpu or auto/,
     );
     assertOneLineUsageError(result('pagerank', ['--nodes', 'many']), /--nodes must be an integer >= 0/);
     assertOneLineUsageError(
