@@ -128,6 +128,6 @@ describe('the packed package', { concurrency: true }, () => {
 
   test('a CommonJS consumer can require() the package (Node >= 20.19)', async () => {
     const output = await runIn(consumer, process.execPath, ['require.cjs']);
-    assert.match(output, /^cjs 42 function$/m);
+    assert.match(output, /^cjs 42 function \d+\.\d+\.\d+/m);
   });
 });

@@ -1,6 +1,7 @@
 // A CommonJS consumer: require() of the ESM package (Node >= 20.19 loads ESM synchronously).
 const { RingKernelRuntime, defineMessage, field, ringKernel } = require('ringkernel');
 const { workerKernel } = require('ringkernel/node');
+const { version } = require('ringkernel/package.json');
 
 const Ping = defineMessage('Ping', { n: field.u32() });
 const echo = ringKernel(
@@ -16,7 +17,7 @@ async function main() {
   await runtime.activate('echo');
   const reply = await runtime.request('echo', Ping.create({ n: 41 }));
   await runtime.terminateAll();
-  console.log(`cjs ${reply.n} ${typeof workerKernel}`);
+  console.log(`cjs ${reply.n} ${typeof workerKernel} ${version}`);
 }
 main().catch((error) => {
   console.error(error);
