@@ -70,7 +70,7 @@ before(async () => {
   const tarball = `${work}${packed[0].filename}`;
 
   const manifest = JSON.parse(await readFile(`${root}package.json`, 'utf8')) as Manifest;
-  const linked = [...Object.keys(manifest.dependencies ?? {}), '@types/node'];
+  const linked = [...Object.keys(manifest.dependencies ?? {}), '@types/node', '@webgpu/types'];
   const dependencies: Record<string, string> = { ringkernel: `file:${tarball}` };
   for (const name of linked) dependencies[name] = `file:${root}node_modules/${name}`;
   await writeFile(
@@ -113,10 +113,18 @@ describe('the packed package', { concurrency: true }, () => {
     assert.equal(output.trim(), '');
   });
 
+  test('a Node project without the DOM lib type-checks both entries (@tsconfig/node20 style)', async () => {
+    const output = await typeCheck({
+      compilerOptions: { ...strict, module: 'nodenext', moduleResolution: 'nodenext', lib: ['es2023'] },
+      files: ['core.ts', 'node.ts'],
+    });
+    assert.equal(output.trim(), '');
+  });
+
   test('strict TS consumers type-check with Bundler resolution (esnext, es2022)', async () => {
     const output = await typeCheck({
       compilerOptions: { ...strict, module: 'esnext', moduleResolution: 'bundler' },
-      files: ['core.ts', 'node.ts'],
+      files: ['core.ts', 'node.ts', 'webgpu.ts'],
     });
     assert.equal(output.trim(), '');
   });
