@@ -25,7 +25,12 @@ export function invalidWaitOptions(options: unknown, operation: string): Invalid
     );
   if (
     signal !== undefined &&
-    !(typeof signal === 'object' && signal !== null && typeof signal.aborted === 'boolean' && 'reason' in signal)
+    !(
+      typeof signal === 'object' &&
+      signal !== null &&
+      typeof signal.aborted === 'boolean' &&
+      'reason' in signal
+    )
   )
     return new InvalidArgumentError(
       `${operation}: signal must be an AbortSignal (new AbortController().signal); got ${describeValue(signal)}`,
