@@ -14,6 +14,7 @@ export {
   KernelTerminatedError,
   KernelTerminatingError,
 } from './errors.js';
+export { isRemoteAddress, type RemoteKernels } from './remote-kernels.js';
 export { LocalKernelContext } from './local-kernel-context.js';
 export {
   pipelineOf,

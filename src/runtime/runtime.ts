@@ -39,6 +39,7 @@ import { TopicBroker, type Subscription, type SubscriptionOptions } from './topi
 import { allowedFrom, type KernelOperation, type KernelState } from './kernel-state.js';
 import { checkKernelId } from './ring-kernel.js';
 import type { TerminationReport } from './termination-report.js';
+import { isRemoteAddress, type RemoteKernels } from './remote-kernels.js';
 
 const DEFAULT_LATENCY_SAMPLING = 16;
 const RESOLVED_TRUE = Promise.resolve(true);
@@ -112,6 +113,8 @@ export class RingKernelRuntime implements AsyncDisposable {
   readonly #services: RecordServices;
   #watchdog: ReturnType<typeof setInterval> | undefined;
   readonly #progress = new Map<KernelRecord, { processed: number; since: number }>();
+  /** Kernels of other runtimes (`name@node`), when a link is attached. */
+  #remote: RemoteKernels | undefined;
   /** Messages that crashed their kernel, expired, or could not be delivered. */
   readonly deadLetters: DeadLetterQueue;
 
@@ -201,6 +204,25 @@ export class RingKernelRuntime implements AsyncDisposable {
    */
   inspect(listener: InspectionListener, options?: InspectOptions): () => void {
     return this.#inspector.add(listener, options);
+  }
+
+  /**
+   * Lets ids of the form `name@node` that match no local kernel reach other runtimes through
+   * `remote` (a cluster link). Returns a function that detaches it. One remote at a time.
+   */
+  attachRemote(remote: RemoteKernels): () => void {
+    if (this.#remote !== undefined && this.#remote !== remote) {
+      throw new InvalidArgumentError('a remote is attached already; detach it first');
+    }
+    this.#remote = remote;
+    return () => {
+      if (this.#remote === remote) this.#remote = undefined;
+    };
+  }
+
+  /** The attached remote when `kernelId` is a remote address and no local kernel has that id. */
+  #remoteFor(kernelId: string): RemoteKernels | undefined {
+    return this.#remote !== undefined && isRemoteAddress(kernelId) ? this.#remote : undefined;
   }
 
   /**
@@ -339,6 +361,8 @@ export class RingKernelRuntime implements AsyncDisposable {
   post(kernelId: string, message: Message): boolean {
     const record = this.#kernels.get(kernelId);
     if (record === undefined || (record.state !== 'active' && !this.#canSend(record))) {
+      const remote = record === undefined ? this.#remoteFor(kernelId) : undefined;
+      if (remote !== undefined) return remote.post(kernelId, message);
       throw this.#sendRefusal(kernelId, record);
     }
     if ((message.priority & 255) !== message.priority) throw this.#priorityError(message);
@@ -451,7 +475,11 @@ export class RingKernelRuntime implements AsyncDisposable {
     message: Message | undefined,
   ): Promise<Reply> {
     const record = this.#kernels.get(kernelId);
-    if (record === undefined) return Promise.reject(this.#notFound(kernelId));
+    if (record === undefined) {
+      const remote = message === undefined ? undefined : this.#remoteFor(kernelId);
+      if (remote !== undefined) return remote.request(kernelId, message!, options) as Promise<Reply>;
+      return Promise.reject(this.#notFound(kernelId));
+    }
     const pending = (record.pending ??= new PendingTable<PendingRequest>());
     if (options?.timeout !== undefined || options?.signal !== undefined) {
       if (pending.has(id)) return this.#duplicateRequest(id, kernelId);
@@ -660,6 +688,9 @@ export class RingKernelRuntime implements AsyncDisposable {
   ): Promise<void> {
     const record = this.#kernels.get(to);
     if (record === undefined || (record.state !== 'active' && !this.#canSend(record))) {
+      const remote = record === undefined ? this.#remoteFor(to) : undefined;
+      if (remote !== undefined)
+        return this.#deliverRemote(remote, to, message, options, deadLetterIfUndeliverable);
       const refusal = this.#sendRefusal(to, record);
       if (deadLetterIfUndeliverable) {
         this.#router.deadLetter(to, message, 'undeliverable', refusal);
@@ -687,6 +718,21 @@ export class RingKernelRuntime implements AsyncDisposable {
       : offered.catch((error: unknown) => this.#sendFailed(record, error));
   }
 
+  /** Delivery to another runtime's kernel; along routes and topics a refusal dead-letters the message. */
+  #deliverRemote(
+    remote: RemoteKernels,
+    to: string,
+    message: Message,
+    options: WaitOptions | undefined,
+    deadLetterIfUndeliverable: boolean,
+  ): Promise<void> {
+    const sent = remote.send(to, message, options);
+    if (!deadLetterIfUndeliverable) return sent;
+    return sent.catch((error: unknown) => {
+      this.#router.deadLetter(to, message, 'undeliverable', error);
+    });
+  }
+
   #route(from: string, to: readonly string[], options: RouteOptions): Route {
     return new Route(
       from,
@@ -701,6 +747,7 @@ export class RingKernelRuntime implements AsyncDisposable {
   /** A route's `post`: like `post`, but an unreachable target dead-letters the message, as `send` along routes does. */
   #postAlongRoute(to: string, message: Message): boolean {
     const record = this.#kernels.get(to);
+    if (record === undefined && this.#remoteFor(to) !== undefined) return this.post(to, message);
     if (record === undefined || (record.state !== 'active' && !this.#canSend(record))) {
       this.#router.deadLetter(to, message, 'undeliverable', this.#sendRefusal(to, record));
       return true;

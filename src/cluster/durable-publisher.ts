@@ -1,0 +1,109 @@
+import type { JetStreamClient } from '@nats-io/jetstream';
+import { randomUUID } from 'node:crypto';
+import { encodeFrame } from './frame.js';
+import { MAX_BATCH_BYTES, MAX_BATCH_MESSAGES } from './outbox.js';
+
+interface Batch {
+  readonly parts: Uint8Array[];
+  bytes: number;
+  readonly settle: Array<{ resolve: () => void; reject: (error: unknown) => void }>;
+}
+
+/** How many times a batch's publish is retried (same `Nats-Msg-Id`: the stream keeps one copy). */
+const PUBLISH_ATTEMPTS = 4;
+
+/**
+ * Durable sends, batched: messages sent to one durable kernel within a turn (up to 256 / 256 KiB)
+ * become one stream message whose `Nats-Msg-Id` is a fresh id of the batch. `send` resolves when
+ * the stream stored the batch (its publish ack). A publish whose ack is lost is retried with the
+ * same id, and the stream's duplicate window drops the copy. At most `maxPending` batches await
+ * their acks; past that, sends wait (backpressure).
+ */
+export class DurablePublisher {
+  readonly #batches = new Map<string, Batch>();
+  #scheduled = false;
+  #inFlight = 0;
+  /** Batches closed and waiting for a publish slot. */
+  #queued = 0;
+  readonly #waiting: Array<() => void> = [];
+  /** Kernel messages stored in streams so far. */
+  stored = 0;
+  /** Batches the stream reported as duplicates (dropped by `Nats-Msg-Id`). */
+  duplicates = 0;
+
+  constructor(
+    readonly js: JetStreamClient,
+    readonly node: string,
+    readonly maxPending = 64,
+  ) {}
+
+  /** Queues `encoded` for `subject`; resolves once the stream stored it. */
+  send(subject: string, encoded: Uint8Array): Promise<void> {
+    return new Promise((resolve, reject) => {
+      let batch = this.#batches.get(subject);
+      if (batch === undefined) {
+        batch = { parts: [], bytes: 0, settle: [] };
+        this.#batches.set(subject, batch);
+      }
+      batch.parts.push(encoded);
+      batch.bytes += encoded.length;
+      batch.settle.push({ resolve, reject });
+      if (batch.parts.length >= MAX_BATCH_MESSAGES || batch.bytes >= MAX_BATCH_BYTES) {
+        this.#batches.delete(subject);
+        void this.#publish(subject, batch);
+      } else if (!this.#scheduled) {
+        this.#scheduled = true;
+        queueMicrotask(() => this.#flush());
+      }
+    });
+  }
+
+  /** True when `maxPending` batches await acks and as many again wait: a tell should wait (`send`). */
+  get full(): boolean {
+    return this.#queued >= this.maxPending;
+  }
+
+  /** Resolves once no batch awaits its ack. */
+  async idle(): Promise<void> {
+    while (this.#inFlight > 0 || this.#batches.size > 0) {
+      await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    }
+  }
+
+  #flush(): void {
+    this.#scheduled = false;
+    const batches = [...this.#batches];
+    this.#batches.clear();
+    for (const [subject, batch] of batches) void this.#publish(subject, batch);
+  }
+
+  async #publish(subject: string, batch: Batch): Promise<void> {
+    this.#queued++;
+    while (this.#inFlight >= this.maxPending)
+      await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    this.#queued--;
+    this.#inFlight++;
+    const frame = encodeFrame(batch.parts, batch.bytes);
+    const msgID = `${this.node}-${randomUUID()}`;
+    let lastError: unknown;
+    try {
+      for (let attempt = 1; attempt <= PUBLISH_ATTEMPTS; attempt++) {
+        try {
+          const ack = await this.js.publish(subject, frame, { msgID, timeout: 5000 });
+          if (ack.duplicate) this.duplicates++;
+          this.stored += batch.parts.length;
+          for (const { resolve } of batch.settle) resolve();
+          return;
+        } catch (error) {
+          lastError = error;
+          await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+        }
+      }
+      for (const { reject } of batch.settle) reject(lastError);
+    } finally {
+      this.#inFlight--;
+      const waiting = this.#waiting.splice(0);
+      for (const wake of waiting) wake();
+    }
+  }
+}

@@ -1,0 +1,136 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { RingKernelRuntime, ringKernel, TimeoutError, type Message } from '../../src/index.js';
+import {
+  connectCluster,
+  NodeUnavailableError,
+  RemoteKernelNotFoundError,
+  startNatsServer,
+  type ClusterLink,
+  type NatsServerProcess,
+} from '../../src/cluster.js';
+import { Ping, Pong, testRegistry } from './fixtures/messages.js';
+import { spawnNode, type NodeProcess } from './fixtures/spawn-node.js';
+import { natsSkipReason } from './nats-available.js';
+
+describe(
+  'cluster link, direct mode (real nats-server, runtimes in child processes)',
+  { skip: natsSkipReason() },
+  () => {
+    let server: NatsServerProcess;
+    let nodeA: NodeProcess;
+    let runtime: RingKernelRuntime;
+    let link: ClusterLink;
+    const forwarded: Message[] = [];
+
+    before(async () => {
+      server = await startNatsServer();
+      runtime = new RingKernelRuntime();
+      await runtime.launch('sink', ringKernel({}, { onMessage: (message) => void forwarded.push(message) }));
+      await runtime.activate('sink');
+      link = await connectCluster(runtime, {
+        servers: server.url,
+        node: 'client',
+        cluster: 'direct',
+        registry: testRegistry(),
+        heartbeatMs: 200,
+      });
+      await link.serve('sink');
+      const joined = new Promise<void>((resolve) => {
+        const off = link.on('join', ({ member }) => {
+          if (member.node === 'node-a') {
+            off();
+            resolve();
+          }
+        });
+      });
+      nodeA = await spawnNode({
+        servers: server.url,
+        node: 'node-a',
+        cluster: 'direct',
+        forwardTo: 'sink@client',
+        serve: [
+          { kernel: 'echo', mode: 'direct' },
+          { kernel: 'forward', mode: 'direct' },
+        ],
+      });
+      await joined;
+    });
+
+    after(async () => {
+      await nodeA?.kill();
+      await link?.close();
+      await runtime?.terminateAll();
+      await server?.stop();
+    });
+
+    test('request/reply reaches a kernel in another process, by node and by any node', async () => {
+      const reply = await runtime.request('echo@node-a', Ping.create({ n: 7, delayMs: 0 }), {
+        timeout: 5000,
+      });
+      assert.ok(Pong.is(reply));
+      assert.equal(reply.n, 7);
+      const any = await runtime.request('echo@*', Ping.create({ n: 8, delayMs: 0 }), { timeout: 5000 });
+      assert.equal((any as ReturnType<typeof Pong.create>).n, 8);
+      const member = link.members().find((m) => m.node === 'node-a');
+      assert.deepEqual(member?.kernels, { echo: 'direct', forward: 'direct' });
+    });
+
+    test('tells travel both ways: send to a remote kernel whose ctx.sendTo reaches a kernel here', async () => {
+      const count = 500;
+      for (let n = 0; n < count; n++) runtime.post('forward@node-a', Ping.create({ n, delayMs: 0 }));
+      const deadline = Date.now() + 10_000;
+      while (forwarded.length < count && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      assert.deepEqual(
+        forwarded.map((message) => (message as ReturnType<typeof Ping.create>).n),
+        Array.from({ length: count }, (_, n) => n),
+      );
+    });
+
+    test('typed errors: unknown remote kernel, unknown node, timeout', async () => {
+      await assert.rejects(
+        runtime.send('nope@node-a', Ping.create({ n: 1, delayMs: 0 })),
+        RemoteKernelNotFoundError,
+      );
+      await assert.rejects(
+        runtime.request('nope@*', Ping.create({ n: 1, delayMs: 0 })),
+        RemoteKernelNotFoundError,
+      );
+      await assert.rejects(
+        runtime.send('echo@node-z', Ping.create({ n: 1, delayMs: 0 })),
+        NodeUnavailableError,
+      );
+      await assert.rejects(
+        runtime.request('echo@node-a', Ping.create({ n: 1, delayMs: 2000 }), { timeout: 100 }),
+        (error: unknown) => error instanceof TimeoutError && error.code === 'TIMEOUT',
+      );
+    });
+
+    test('a node that is gone: requests fail at once with NodeUnavailableError, and it leaves the member list', async () => {
+      const left = new Promise<string | undefined>((resolve) => {
+        const off = link.on('leave', ({ member, reason }) => {
+          if (member.node === 'node-a') {
+            off();
+            resolve(reason);
+          }
+        });
+      });
+      await nodeA.kill();
+      const started = performance.now();
+      await assert.rejects(
+        runtime.request('echo@node-a', Ping.create({ n: 1, delayMs: 0 }), { timeout: 5000 }),
+        NodeUnavailableError,
+      );
+      assert.ok(
+        performance.now() - started < 2500,
+        'no responders is reported without waiting for the timeout',
+      );
+      assert.equal(await left, 'expired');
+      await assert.rejects(
+        runtime.send('echo@node-a', Ping.create({ n: 1, delayMs: 0 })),
+        NodeUnavailableError,
+      );
+    });
+  },
+);
