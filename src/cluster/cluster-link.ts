@@ -1,11 +1,4 @@
-import { hostname } from 'node:os';
-import {
-  connect,
-  credsAuthenticator,
-  errors as natsErrors,
-  type ConnectionOptions,
-  type NatsConnection,
-} from '@nats-io/transport-node';
+import { errors as natsErrors, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import { InvalidArgumentError, TimeoutError } from '../errors.js';
 import type { MessageRegistry } from '../messages/registry.js';
@@ -28,31 +21,6 @@ import { ERROR_CODE, ERROR_MESSAGE, messageHeaders } from './headers.js';
 import { Membership, type ClusterMember, type MembershipEvent } from './membership.js';
 import { DirectOutbox } from './outbox.js';
 import { resolveServeOptions, type DeliveryMode, type ServeOptions } from './serve-options.js';
-
-/** Options of {@link connectCluster}. */
-export interface ClusterOptions {
-  /** NATS server URL(s), e.g. `nats://127.0.0.1:4222`. */
-  readonly servers: string | readonly string[];
-  /** This runtime's name in the cluster (unique). */
-  readonly node: string;
-  /** The cluster's name: it prefixes every subject, stream and bucket (one per tenant). Default `default`. */
-  readonly cluster?: string | undefined;
-  /** The message types that cross the link: the same registry (same types) on every node. */
-  readonly registry: MessageRegistry;
-  /** A NATS credentials file (`.creds`, JWT + nkey seed); read here, passed to the client, never logged. */
-  readonly credentials?: string | Uint8Array | undefined;
-  /**
-   * Any other option of the NATS client (`tls`, `user`/`pass`, `token`, `authenticator`,
-   * reconnect settings...), passed through unchanged and never logged.
-   */
-  readonly connection?: Partial<ConnectionOptions> | undefined;
-  /** Heartbeat period of the membership entry, ms. Default 1000. */
-  readonly heartbeatMs?: number | undefined;
-  /** A member without a heartbeat for this long has left (it died), ms. Default 3 × heartbeatMs. */
-  readonly memberTtlMs?: number | undefined;
-  /** Timeout of a remote `request` given none, ms. Default 30,000. */
-  readonly requestTimeout?: number | undefined;
-}
 
 /** Events of a {@link ClusterLink}. */
 export interface ClusterEventMap {
@@ -97,77 +65,19 @@ export interface StreamSummary {
 
 type Listener<Name extends keyof ClusterEventMap> = (event: ClusterEventMap[Name]) => void;
 
-/**
- * Joins `runtime` to a cluster of runtimes over NATS (JetStream for durable kernels and
- * membership). After it, `runtime.send('echo@node-a', msg)`, `request`, `ctx.sendTo`, routes and
- * topic subscriptions reach kernels that other runtimes serve.
- *
- * @example
- * ```ts
- * const link = await connectCluster(runtime, { servers: 'nats://127.0.0.1:4222', node: 'node-a', registry });
- * await link.serve('echo');                          // others reach it as 'echo@node-a' or 'echo@*'
- * const reply = await runtime.request('echo@node-b', Ping.create({ n: 1 }), { timeout: 1000 });
- * ```
- */
-export async function connectCluster(
-  runtime: RingKernelRuntime,
-  options: ClusterOptions,
-): Promise<ClusterLink> {
-  const node = checkName(options.node, 'node');
-  const cluster = checkName(options.cluster ?? 'default', 'cluster');
-  const heartbeatMs = options.heartbeatMs ?? 1000;
-  if (!(heartbeatMs >= 10)) throw new InvalidArgumentError('heartbeatMs must be >= 10');
-  const connectionOptions: ConnectionOptions = {
-    servers: typeof options.servers === 'string' ? options.servers : [...options.servers],
-    name: `ringkernel:${cluster}:${node}`,
-    maxReconnectAttempts: -1,
-    reconnectTimeWait: 250,
-    ...options.connection,
-  };
-  if (options.credentials !== undefined) {
-    const creds =
-      typeof options.credentials === 'string'
-        ? new Uint8Array(await (await import('node:fs/promises')).readFile(options.credentials))
-        : options.credentials;
-    connectionOptions.authenticator = credsAuthenticator(creds);
-  }
-  let nc: NatsConnection;
-  try {
-    nc = await connect(connectionOptions);
-  } catch (error) {
-    // The options may hold secrets: name the servers only.
-    throw new ClusterLinkError(
-      `cannot connect to NATS at ${String(connectionOptions.servers)}: ${(error as Error).message}; is nats-server running (with -js)?`,
-      { cause: error },
-    );
-  }
-  const link = new ClusterLink(runtime, nc, {
-    node,
-    cluster,
-    registry: options.registry,
-    heartbeatMs,
-    memberTtlMs: options.memberTtlMs ?? 3 * heartbeatMs,
-    requestTimeout: options.requestTimeout ?? 30_000,
-  });
-  try {
-    await link.start();
-  } catch (error) {
-    await nc.close();
-    throw error;
-  }
-  return link;
-}
-
-interface LinkSettings {
+/** @internal what {@link connectCluster} resolved. */
+export interface LinkSettings {
   readonly node: string;
   readonly cluster: string;
   readonly registry: MessageRegistry;
   readonly heartbeatMs: number;
   readonly memberTtlMs: number;
   readonly requestTimeout: number;
+  readonly host: string;
+  readonly pid: number;
 }
 
-/** A runtime's membership in a cluster; made by {@link connectCluster}. */
+/** A runtime's membership in a cluster; made by `connectCluster`. */
 export class ClusterLink implements RemoteKernels, AsyncDisposable {
   readonly node: string;
   readonly cluster: string;
@@ -187,7 +97,7 @@ export class ClusterLink implements RemoteKernels, AsyncDisposable {
   #reconnects = 0;
   #closed: Promise<void> | undefined;
 
-  /** @internal use {@link connectCluster} */
+  /** @internal use `connectCluster` */
   constructor(runtime: RingKernelRuntime, nc: NatsConnection, settings: LinkSettings) {
     this.#runtime = runtime;
     this.#nc = nc;
@@ -200,7 +110,7 @@ export class ClusterLink implements RemoteKernels, AsyncDisposable {
     this.#outbox = new DirectOutbox(nc);
     this.#publisher = new DurablePublisher(this.#js, settings.node);
     this.#membership = new Membership(
-      { node: settings.node, host: hostname(), pid: process.pid, joinedAt: Date.now() },
+      { node: settings.node, host: settings.host, pid: settings.pid, joinedAt: Date.now() },
       settings.memberTtlMs,
       settings.heartbeatMs,
       (kind, event) => this.#emit(kind, event),
@@ -264,8 +174,8 @@ export class ClusterLink implements RemoteKernels, AsyncDisposable {
   on<Name extends keyof ClusterEventMap>(name: Name, listener: Listener<Name>): () => void {
     let set = this.#listeners.get(name);
     if (set === undefined) this.#listeners.set(name, (set = new Set()));
-    set.add(listener as (event: never) => void);
-    return () => set.delete(listener as (event: never) => void);
+    set.add(listener);
+    return () => set.delete(listener);
   }
 
   /** The link's health and counts. */
@@ -513,7 +423,7 @@ function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
       },
       (error: unknown) => {
         signal.removeEventListener('abort', onAbort);
-        reject(error as Error);
+        reject(error);
       },
     );
   });

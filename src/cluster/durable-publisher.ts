@@ -1,5 +1,4 @@
 import type { JetStreamClient } from '@nats-io/jetstream';
-import { randomUUID } from 'node:crypto';
 import { encodeFrame } from './frame.js';
 import { MAX_BATCH_BYTES, MAX_BATCH_MESSAGES } from './outbox.js';
 
@@ -84,7 +83,7 @@ export class DurablePublisher {
     this.#queued--;
     this.#inFlight++;
     const frame = encodeFrame(batch.parts, batch.bytes);
-    const msgID = `${this.node}-${randomUUID()}`;
+    const msgID = `${this.node}-${globalThis.crypto.randomUUID()}`;
     let lastError: unknown;
     try {
       for (let attempt = 1; attempt <= PUBLISH_ATTEMPTS; attempt++) {

@@ -1,11 +1,5 @@
-export {
-  connectCluster,
-  ClusterLink,
-  type ClusterEventMap,
-  type ClusterOptions,
-  type ClusterStatus,
-  type StreamSummary,
-} from './cluster-link.js';
+export { connectCluster, type ClusterOptions } from './connect-node.js';
+export { ClusterLink, type ClusterEventMap, type ClusterStatus, type StreamSummary } from './cluster-link.js';
 export { parseAddress, checkName, ClusterSubjects, type RemoteAddress } from './address.js';
 export type { ClusterMember, MembershipEvent } from './membership.js';
 export type { DeliveryMode, ServeOptions } from './serve-options.js';

@@ -9,7 +9,7 @@ import {
   type ClusterLink,
   type NatsServerProcess,
 } from '../../src/cluster.js';
-import { Ping, Pong, testRegistry } from './fixtures/messages.js';
+import { Ping, Pong, testRegistry, type PingMessage, type PongMessage } from './fixtures/messages.js';
 import { spawnNode, type NodeProcess } from './fixtures/spawn-node.js';
 import { natsSkipReason } from './nats-available.js';
 
@@ -71,7 +71,7 @@ describe(
       assert.ok(Pong.is(reply));
       assert.equal(reply.n, 7);
       const any = await runtime.request('echo@*', Ping.create({ n: 8, delayMs: 0 }), { timeout: 5000 });
-      assert.equal((any as ReturnType<typeof Pong.create>).n, 8);
+      assert.equal((any as PongMessage).n, 8);
       const member = link.members().find((m) => m.node === 'node-a');
       assert.deepEqual(member?.kernels, { echo: 'direct', forward: 'direct' });
     });
@@ -83,7 +83,7 @@ describe(
       while (forwarded.length < count && Date.now() < deadline)
         await new Promise((resolve) => setTimeout(resolve, 20));
       assert.deepEqual(
-        forwarded.map((message) => (message as ReturnType<typeof Ping.create>).n),
+        forwarded.map((message) => (message as PingMessage).n),
         Array.from({ length: count }, (_, n) => n),
       );
     });
