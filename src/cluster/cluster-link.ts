@@ -75,6 +75,7 @@ export interface LinkSettings {
   readonly requestTimeout: number;
   readonly host: string;
   readonly pid: number;
+  readonly observer: boolean;
 }
 
 /** A runtime's membership in a cluster; made by `connectCluster`. */
@@ -114,6 +115,7 @@ export class ClusterLink implements RemoteKernels, AsyncDisposable {
       settings.memberTtlMs,
       settings.heartbeatMs,
       (kind, event) => this.#emit(kind, event),
+      settings.observer,
     );
   }
 
@@ -139,6 +141,7 @@ export class ClusterLink implements RemoteKernels, AsyncDisposable {
   async serve(kernelId: string, options: ServeOptions = {}): Promise<void> {
     checkName(kernelId, 'kernel');
     this.#checkOpen();
+    if (this.#settings.observer) throw new InvalidArgumentError('an observer link serves nothing');
     if (this.#served.has(kernelId)) throw new InvalidArgumentError(`'${kernelId}' is served already`);
     const resolved = resolveServeOptions(options);
     const onError = (error: unknown) => this.#emit('error', error);

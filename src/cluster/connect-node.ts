@@ -34,6 +34,11 @@ export interface ClusterOptions {
   readonly heartbeatMs?: number | undefined;
   /** A member without a heartbeat for this long has left (it died), ms. Default 3 × heartbeatMs. */
   readonly memberTtlMs?: number | undefined;
+  /**
+   * Watch the cluster without joining it: no membership entry, nothing served (`ringkernel
+   * cluster` uses it). Default false.
+   */
+  readonly observer?: boolean | undefined;
   /** Timeout of a remote `request` given none, ms. Default 30,000. */
   readonly requestTimeout?: number | undefined;
 }
@@ -89,6 +94,7 @@ export async function connectCluster(
     heartbeatMs,
     memberTtlMs: options.memberTtlMs ?? 3 * heartbeatMs,
     requestTimeout: options.requestTimeout ?? 30_000,
+    observer: options.observer ?? false,
     host: hostname(),
     pid: process.pid,
   });

@@ -14,6 +14,8 @@ export interface ClusterMember {
   readonly joinedAt: number;
   /** `Date.now()` here when its last heartbeat arrived. */
   readonly lastSeen: number;
+  /** The server's time stamp of its last heartbeat (epoch ms). */
+  readonly heartbeatAt: number;
 }
 
 /** What a membership change reports. */
@@ -48,13 +50,17 @@ export class Membership {
   #heartbeat: ReturnType<typeof setInterval> | undefined;
   #sweeper: ReturnType<typeof setInterval> | undefined;
   #closed = false;
+  /** Watches without an entry of its own (the CLI): it is not a member. */
+  readonly #observer: boolean;
 
   constructor(
     self: Omit<Entry, 'kernels'>,
     ttlMs: number,
     heartbeatMs: number,
     onChange: (kind: 'join' | 'leave' | 'update', event: MembershipEvent) => void,
+    observer = false,
   ) {
+    this.#observer = observer;
     this.#self = { ...self, kernels: {} };
     this.#ttlMs = ttlMs;
     this.#heartbeatMs = heartbeatMs;
@@ -71,10 +77,12 @@ export class Membership {
     void (async () => {
       for await (const entry of watcher) {
         this.#apply(entry);
-        // Our own first put comes after every entry that existed when the watch began.
-        if (entry.key === this.#self.node) initialised();
+        // Our own first put comes after every entry that existed when the watch began; an
+        // observer waits for the last entry of the initial replay instead.
+        if (this.#observer ? entry.delta === 0 : entry.key === this.#self.node) initialised();
       }
     })();
+    if (this.#observer && (await kv.status()).values === 0) initialised();
     await this.beat();
     await ready;
     this.#heartbeat = setInterval(() => void this.beat().catch(() => undefined), this.#heartbeatMs);
@@ -96,7 +104,7 @@ export class Membership {
 
   /** Puts this node's entry (a heartbeat). */
   async beat(): Promise<void> {
-    if (this.#closed || this.#kv === undefined) return;
+    if (this.#closed || this.#kv === undefined || this.#observer) return;
     await this.#kv.put(this.#self.node, JSON.stringify(this.#self));
   }
 
@@ -106,7 +114,7 @@ export class Membership {
     this.#closed = true;
     clearInterval(this.#heartbeat);
     clearInterval(this.#sweeper);
-    await this.#kv?.delete(this.#self.node).catch(() => undefined);
+    if (!this.#observer) await this.#kv?.delete(this.#self.node).catch(() => undefined);
     this.#watcher?.stop();
   }
 
@@ -136,6 +144,7 @@ export class Membership {
       pid: value.pid,
       joinedAt: value.joinedAt,
       lastSeen: Date.now(),
+      heartbeatAt: entry.created.getTime(),
     };
     this.#members.set(node, member);
     if (known === undefined) this.#onChange('join', { member });

@@ -12,6 +12,7 @@ import {
 import { Ping, Pong, testRegistry, type PingMessage, type PongMessage } from './fixtures/messages.js';
 import { spawnNode, type NodeProcess } from './fixtures/spawn-node.js';
 import { natsSkipReason } from './nats-available.js';
+import { runCli } from '../../src/cli/run-cli.js';
 
 describe(
   'cluster link, direct mode (real nats-server, runtimes in child processes)',
@@ -105,6 +106,29 @@ describe(
         runtime.request('echo@node-a', Ping.create({ n: 1, delayMs: 2000 }), { timeout: 100 }),
         (error: unknown) => error instanceof TimeoutError && error.code === 'TIMEOUT',
       );
+    });
+
+    test('ringkernel cluster members / status / streams show the runtimes and what they serve', async () => {
+      const run = async (args: string[]) => {
+        let out = '';
+        const code = await runCli(['cluster', ...args, '--servers', server.url, '--cluster', 'direct'], {
+          stdout: { write: (text: string) => (out += text) },
+          stderr: { write: () => true, isTTY: false } as never,
+          env: {},
+          untilStopped: () => new Promise(() => undefined),
+        });
+        assert.equal(code, 0);
+        return out;
+      };
+      const { members } = JSON.parse(await run(['members', '--json'])) as {
+        members: Array<{ node: string; kernels: object }>;
+      };
+      assert.deepEqual(members.map((member) => member.node).sort(), ['client', 'node-a']);
+      const status = await run(['status']);
+      assert.match(status, /2 member\(s\)/);
+      assert.match(status, /echo \(direct\), forward \(direct\)/);
+      assert.match(await run(['streams']), /no durable streams/);
+      assert.equal(link.members().length, 2, 'the CLI watched without joining');
     });
 
     test('a node that is gone: requests fail at once with NodeUnavailableError, and it leaves the member list', async () => {
