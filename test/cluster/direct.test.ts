@@ -113,7 +113,7 @@ describe(
         let out = '';
         const code = await runCli(['cluster', ...args, '--servers', server.url, '--cluster', 'direct'], {
           stdout: { write: (text: string) => (out += text) },
-          stderr: { write: () => true, isTTY: false } as never,
+          stderr: { write: () => true, isTTY: false },
           env: {},
           untilStopped: () => new Promise(() => undefined),
         });
