@@ -21,7 +21,7 @@ export interface ServeOptions {
    * server it is still working on what it holds every third of it. Default 1000.
    */
   readonly ackWaitMs?: number | undefined;
-  /** Durable: stream messages (batches) one node holds unacked at most: the bounded pull. Default 32. */
+  /** Durable: stream messages (batches) one node holds unacked at most: the bounded pull. Default 8. */
   readonly maxInFlight?: number | undefined;
   /** Durable: the stream's duplicate window for `Nats-Msg-Id`, ms. Default 120,000. */
   readonly duplicateWindowMs?: number | undefined;
@@ -50,7 +50,7 @@ export function resolveServeOptions(options: ServeOptions): ResolvedServeOptions
     mode,
     maxDeliver: positiveInteger(options.maxDeliver, 5, 'maxDeliver'),
     ackWaitMs: positiveInteger(options.ackWaitMs, 1000, 'ackWaitMs'),
-    maxInFlight: positiveInteger(options.maxInFlight, 32, 'maxInFlight'),
+    maxInFlight: positiveInteger(options.maxInFlight, 8, 'maxInFlight'),
     duplicateWindowMs: positiveInteger(options.duplicateWindowMs, 120_000, 'duplicateWindowMs'),
   };
 }
