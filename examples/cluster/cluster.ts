@@ -18,7 +18,7 @@ async function startWorker(servers: string, node: string): Promise<Worker> {
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   await new Promise<void>((resolve, reject) => {
-    child.stdout!.on('data', (chunk: Buffer) => {
+    child.stdout.on('data', (chunk: Buffer) => {
       if (chunk.toString().includes('ready')) resolve();
     });
     child.once('exit', (code) => reject(new Error(`worker ${node} exited (${code}) on start`)));
