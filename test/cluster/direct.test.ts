@@ -13,6 +13,7 @@ import { Ping, Pong, testRegistry, type PingMessage, type PongMessage } from './
 import { spawnNode, type NodeProcess } from './fixtures/spawn-node.js';
 import { natsSkipReason } from './nats-available.js';
 import { runCli } from '../../src/cli/run-cli.js';
+import { dashboardSnapshot } from '../../src/node.js';
 
 describe(
   'cluster link, direct mode (real nats-server, runtimes in child processes)',
@@ -129,6 +130,14 @@ describe(
       assert.match(status, /echo \(direct\), forward \(direct\)/);
       assert.match(await run(['streams']), /no durable streams/);
       assert.equal(link.members().length, 2, 'the CLI watched without joining');
+    });
+
+    test('the dashboard snapshot shows the remote kernels and the link health', () => {
+      const snapshot = dashboardSnapshot(runtime, Date.now(), link);
+      assert.equal(snapshot.cluster?.status.connected, true);
+      assert.equal(snapshot.cluster?.status.node, 'client');
+      const nodeA = snapshot.cluster?.members.find((member) => member.node === 'node-a');
+      assert.deepEqual(nodeA?.kernels, { echo: 'direct', forward: 'direct' });
     });
 
     test('a node that is gone: requests fail at once with NodeUnavailableError, and it leaves the member list', async () => {
