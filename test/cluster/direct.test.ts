@@ -1,9 +1,18 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RingKernelRuntime, ringKernel, TimeoutError, type Message } from '../../src/index.js';
+import {
+  defineMessage,
+  field,
+  InvalidArgumentError,
+  RingKernelRuntime,
+  ringKernel,
+  TimeoutError,
+  type Message,
+} from '../../src/index.js';
 import {
   connectCluster,
   NodeUnavailableError,
+  RemoteKernelError,
   RemoteKernelNotFoundError,
   startNatsServer,
   type ClusterLink,
@@ -106,6 +115,24 @@ describe(
       await assert.rejects(
         runtime.request('echo@node-a', Ping.create({ n: 1, delayMs: 2000 }), { timeout: 100 }),
         (error: unknown) => error instanceof TimeoutError && error.code === 'TIMEOUT',
+      );
+    });
+
+    test('message types: one the receiving node does not know fails with its decode error, one not registered here fails at once', async () => {
+      const Unknown = defineMessage('ClusterTestUnknown', { n: field.i32() });
+      link.registry.add(Unknown);
+      await assert.rejects(
+        runtime.request('echo@node-a', Unknown.create({ n: 1 }), { timeout: 5000 }),
+        (error: unknown) =>
+          error instanceof RemoteKernelError &&
+          error.remoteCode === 'MESSAGE_DECODE' &&
+          /ClusterTestUnknown/.test(error.message),
+      );
+      const Unregistered = defineMessage('ClusterTestUnregistered', { n: field.i32() });
+      await assert.rejects(
+        runtime.send('echo@node-a', Unregistered.create({ n: 1 })),
+        (error: unknown) =>
+          error instanceof InvalidArgumentError && /not in this registry/.test(error.message),
       );
     });
 
