@@ -1,4 +1,4 @@
-import { errors as natsErrors, type NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import { InvalidArgumentError, TimeoutError } from '../errors.js';
 import type { MessageRegistry } from '../messages/registry.js';
@@ -20,6 +20,7 @@ import { decodeFrame, encodeFrame } from './frame.js';
 import { ERROR_CODE, ERROR_MESSAGE, messageHeaders } from './headers.js';
 import { Membership, type ClusterMember, type MembershipEvent } from './membership.js';
 import { DirectOutbox } from './outbox.js';
+import { RequestFailed, RequestMux } from './request-mux.js';
 import { resolveServeOptions, type DeliveryMode, type ServeOptions } from './serve-options.js';
 
 /** Events of a {@link ClusterLink}. */
@@ -92,6 +93,7 @@ export class ClusterLink implements RemoteKernels, AsyncDisposable {
   readonly #membership: Membership;
   readonly #outbox: DirectOutbox;
   readonly #publisher: DurablePublisher;
+  readonly #requests: RequestMux;
   readonly #served = new Map<string, { mode: DeliveryMode; server: DirectServer | DurableServer }>();
   readonly #listeners = new Map<keyof ClusterEventMap, Set<(event: never) => void>>();
   #detach: (() => void) | undefined;
@@ -110,6 +112,7 @@ export class ClusterLink implements RemoteKernels, AsyncDisposable {
     this.#js = jetstream(nc);
     this.#outbox = new DirectOutbox(nc);
     this.#publisher = new DurablePublisher(this.#js, settings.node);
+    this.#requests = new RequestMux(nc);
     this.#membership = new Membership(
       { node: settings.node, host: settings.host, pid: settings.pid, joinedAt: Date.now() },
       settings.memberTtlMs,
@@ -293,10 +296,12 @@ export class ClusterLink implements RemoteKernels, AsyncDisposable {
     this.#outbox.flush(); // tells sent before this request arrive before it
     let reply;
     try {
-      const requested = this.#nc.request(target.subject, encodeFrame([encoded], encoded.length), {
+      const requested = this.#requests.request(
+        target.subject,
+        encodeFrame([encoded], encoded.length),
+        messageHeaders(message, timeout),
         timeout,
-        headers: messageHeaders(message, timeout),
-      });
+      );
       reply = await (options?.signal === undefined ? requested : abortable(requested, options.signal));
     } catch (error) {
       throw this.#requestError(error, target, timeout);
@@ -317,6 +322,7 @@ export class ClusterLink implements RemoteKernels, AsyncDisposable {
       this.#detach?.();
       await Promise.all([...this.#served.keys()].map((id) => this.unserve(id)));
       await this.flush().catch(() => undefined);
+      this.#requests.close();
       await this.#membership.stop();
       await this.#nc.drain().catch(() => undefined);
     })();
@@ -365,11 +371,10 @@ export class ClusterLink implements RemoteKernels, AsyncDisposable {
 
   #requestError(error: unknown, target: Target, timeout: number): Error {
     const address = `${target.address.kernel}@${target.address.node}`;
-    if (error instanceof natsErrors.TimeoutError) return new TimeoutError('request', timeout, address);
-    if (
-      error instanceof natsErrors.NoRespondersError ||
-      (error instanceof natsErrors.RequestError && error.isNoResponders())
-    ) {
+    if (error instanceof RequestFailed && error.failure === 'timeout') {
+      return new TimeoutError('request', timeout, address);
+    }
+    if (error instanceof RequestFailed && error.failure === 'no-responders') {
       return target.address.node === '*'
         ? new RemoteKernelNotFoundError(address, 'no node answers for it')
         : new NodeUnavailableError(
