@@ -5,6 +5,7 @@ import type { MessageRegistry } from '../messages/registry.js';
 import type { Message } from '../messages/types.js';
 import type { WaitOptions } from '../queues/wait-options.js';
 import type { RemoteKernels } from '../runtime/remote-kernels.js';
+import { KernelNotFoundError } from '../runtime/errors.js';
 import type { RingKernelRuntime } from '../runtime/runtime.js';
 import { ClusterSubjects, checkName, parseAddress, type RemoteAddress } from './address.js';
 import { DirectServer } from './direct-server.js';
@@ -146,6 +147,9 @@ export class ClusterLink implements RemoteKernels, AsyncDisposable {
     this.#checkOpen();
     if (this.#settings.observer) throw new InvalidArgumentError('an observer link serves nothing');
     if (this.#served.has(kernelId)) throw new InvalidArgumentError(`'${kernelId}' is served already`);
+    if (!this.#runtime.kernelIds.includes(kernelId)) {
+      throw new KernelNotFoundError(kernelId, this.#runtime.kernelIds, 'launch it before serving it');
+    }
     const resolved = resolveServeOptions(options);
     const onError = (error: unknown) => this.#emit('error', error);
     if (resolved.mode === 'direct') {

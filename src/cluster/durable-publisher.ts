@@ -8,6 +8,8 @@ interface Batch {
   readonly settle: Array<{ resolve: () => void; reject: (error: unknown) => void }>;
 }
 
+/** How long one publish waits for the stream's ack before it is retried (with the same id: no copy). */
+const PUBLISH_TIMEOUT_MS = 2000;
 /** How many times a batch's publish is retried (same `Nats-Msg-Id`: the stream keeps one copy). */
 const PUBLISH_ATTEMPTS = 4;
 
@@ -88,7 +90,7 @@ export class DurablePublisher {
     try {
       for (let attempt = 1; attempt <= PUBLISH_ATTEMPTS; attempt++) {
         try {
-          const ack = await this.js.publish(subject, frame, { msgID, timeout: 5000 });
+          const ack = await this.js.publish(subject, frame, { msgID, timeout: PUBLISH_TIMEOUT_MS });
           if (ack.duplicate) this.duplicates++;
           this.stored += batch.parts.length;
           for (const { resolve } of batch.settle) resolve();

@@ -577,6 +577,10 @@ export class RingKernelRuntime implements AsyncDisposable {
   subscribe(pattern: string, options?: SubscriptionOptions): Subscription;
   subscribe(pattern: string, target?: string | SubscriptionOptions): Subscription | (() => void) {
     if (typeof target === 'string') {
+      const record = this.#kernels.get(target);
+      // A remote kernel's subscription lives here, on this runtime's topics: no record to tie it to.
+      if (record === undefined && this.#remoteFor(target) !== undefined)
+        return this.#subscribeKernel(pattern, target);
       const unsubscribe = this.#subscribeKernel(pattern, target);
       this.#lookup(target).addSubscription(unsubscribe);
       return unsubscribe;

@@ -99,6 +99,27 @@ describe(
       );
     });
 
+    test('routes and topic subscriptions reach remote kernels too', async () => {
+      forwarded.length = 0;
+      await runtime.launch(
+        'relay',
+        ringKernel<PingMessage, Message>(
+          { routes: ['forward@node-a'] },
+          { onMessage: (ping, ctx) => ctx.send(ping) },
+        ),
+      );
+      await runtime.activate('relay');
+      const unsubscribe = runtime.subscribe('pings.#', 'forward@node-a');
+      await runtime.send('relay', Ping.create({ n: 1, delayMs: 0 }));
+      await runtime.publish('pings.a', Ping.create({ n: 2, delayMs: 0 }));
+      const deadline = Date.now() + 10_000;
+      while (forwarded.length < 2 && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      assert.deepEqual(forwarded.map((message) => (message as PingMessage).n).sort(), [1, 2]);
+      unsubscribe();
+      await runtime.terminate('relay');
+    });
+
     test('typed errors: unknown remote kernel, unknown node, timeout', async () => {
       await assert.rejects(
         runtime.send('nope@node-a', Ping.create({ n: 1, delayMs: 0 })),
