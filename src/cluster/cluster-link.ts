@@ -95,6 +95,7 @@ export class ClusterLink implements RemoteKernels, AsyncDisposable {
   readonly #outbox: DirectOutbox;
   readonly #publisher: DurablePublisher;
   readonly #requests: RequestMux;
+  readonly #targets = new Map<string, Target>();
   readonly #served = new Map<string, { mode: DeliveryMode; server: DirectServer | DurableServer }>();
   readonly #listeners = new Map<keyof ClusterEventMap, Set<(event: never) => void>>();
   #detach: (() => void) | undefined;
@@ -118,7 +119,10 @@ export class ClusterLink implements RemoteKernels, AsyncDisposable {
       { node: settings.node, host: settings.host, pid: settings.pid, joinedAt: Date.now() },
       settings.memberTtlMs,
       settings.heartbeatMs,
-      (kind, event) => this.#emit(kind, event),
+      (kind, event) => {
+        this.#targets.clear();
+        this.#emit(kind, event);
+      },
       settings.observer,
     );
   }
@@ -163,6 +167,7 @@ export class ClusterLink implements RemoteKernels, AsyncDisposable {
       this.#served.set(kernelId, { mode: 'durable', server });
     }
     await this.#nc.flush();
+    this.#targets.clear();
     await this.#membership.setKernels(this.#servedModes());
   }
 
@@ -171,6 +176,7 @@ export class ClusterLink implements RemoteKernels, AsyncDisposable {
     const served = this.#served.get(kernelId);
     if (served === undefined) return;
     this.#served.delete(kernelId);
+    this.#targets.clear();
     await this.#membership.setKernels(this.#servedModes());
     await served.server.stop();
   }
@@ -339,8 +345,19 @@ export class ClusterLink implements RemoteKernels, AsyncDisposable {
 
   // -------------------------------------------------------------------------------------------
 
+  /** Where an address goes, cached until the membership or what this node serves changes. */
   #resolve(address: string): Target {
     this.#checkOpen();
+    let target = this.#targets.get(address);
+    if (target === undefined) {
+      target = this.#resolveNow(address);
+      if (this.#targets.size >= MAX_CACHED_TARGETS) this.#targets.clear();
+      this.#targets.set(address, target);
+    }
+    return target;
+  }
+
+  #resolveNow(address: string): Target {
     const parsed = parseAddress(address);
     const members = this.#membership.members;
     if (parsed.node === '*') {
@@ -415,6 +432,9 @@ export class ClusterLink implements RemoteKernels, AsyncDisposable {
     for (const listener of this.#listeners.get(name) ?? []) (listener as Listener<Name>)(event);
   }
 }
+
+/** Addresses whose resolution is kept (past that the cache starts over). */
+const MAX_CACHED_TARGETS = 10_000;
 
 interface Target {
   readonly local: boolean;
