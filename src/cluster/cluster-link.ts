@@ -113,7 +113,15 @@ export class ClusterLink implements RemoteKernels, AsyncDisposable {
     this.subjects = new ClusterSubjects(settings.cluster);
     this.#js = jetstream(nc);
     this.#outbox = new DirectOutbox(nc);
-    this.#publisher = new DurablePublisher(this.#js, settings.node);
+    this.#publisher = new DurablePublisher(this.#js, settings.node, (message, address, error) =>
+      this.#runtime.deadLetters.add({
+        message,
+        kernelId: address,
+        reason: 'undeliverable',
+        error,
+        at: Date.now(),
+      }),
+    );
     this.#requests = new RequestMux(nc);
     this.#membership = new Membership(
       { node: settings.node, host: settings.host, pid: settings.pid, joinedAt: Date.now() },
@@ -266,8 +274,7 @@ export class ClusterLink implements RemoteKernels, AsyncDisposable {
     } catch (error) {
       return Promise.reject(error);
     }
-    if (target.mode === 'durable')
-      return this.#publisher.send(this.subjects.durable(target.address.kernel), encoded);
+    if (target.mode === 'durable') return this.#publisher.send(target.subject, encoded);
     this.#outbox.add(target.subject, encoded);
     return Promise.resolve();
   }
@@ -278,15 +285,7 @@ export class ClusterLink implements RemoteKernels, AsyncDisposable {
     const encoded = this.registry.encode(message);
     if (target.mode === 'durable') {
       if (this.#publisher.full) return false;
-      this.#publisher.send(this.subjects.durable(target.address.kernel), encoded).catch((error: unknown) => {
-        this.#runtime.deadLetters.add({
-          message,
-          kernelId: address,
-          reason: 'undeliverable',
-          error,
-          at: Date.now(),
-        });
-      });
+      this.#publisher.post(target.subject, encoded, message, address);
       return true;
     }
     this.#outbox.add(target.subject, encoded);
@@ -366,8 +365,7 @@ export class ClusterLink implements RemoteKernels, AsyncDisposable {
       }
       for (const member of members.values()) {
         const mode = member.kernels[parsed.kernel];
-        if (mode !== undefined)
-          return { local: false, address: parsed, mode, subject: this.subjects.anyNode(parsed.kernel) };
+        if (mode !== undefined) return this.#remoteTarget(parsed, mode, this.subjects.anyNode(parsed.kernel));
       }
       throw new RemoteKernelNotFoundError(address, 'no node of the cluster serves it');
     }
@@ -387,7 +385,13 @@ export class ClusterLink implements RemoteKernels, AsyncDisposable {
       );
     }
     if (parsed.node === this.node) return { local: true, address: parsed, mode, subject: '' };
-    return { local: false, address: parsed, mode, subject: this.subjects.onNode(parsed.kernel, parsed.node) };
+    return this.#remoteTarget(parsed, mode, this.subjects.onNode(parsed.kernel, parsed.node));
+  }
+
+  /** Durable kernels have one stream subject, whichever node the address names. */
+  #remoteTarget(address: RemoteAddress, mode: DeliveryMode, directSubject: string): Target {
+    const subject = mode === 'durable' ? this.subjects.durable(address.kernel) : directSubject;
+    return { local: false, address, mode, subject };
   }
 
   #requestError(error: unknown, target: Target, timeout: number): Error {

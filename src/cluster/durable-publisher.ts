@@ -1,11 +1,20 @@
 import type { JetStreamClient } from '@nats-io/jetstream';
+import type { Message } from '../messages/types.js';
 import { encodeFrame } from './frame.js';
 import { MAX_BATCH_BYTES, MAX_BATCH_MESSAGES } from './outbox.js';
+
+/** Called with a posted message whose batch could not be stored (every retry failed). */
+export type LostMessage = (message: Message, address: string, error: unknown) => void;
 
 interface Batch {
   readonly parts: Uint8Array[];
   bytes: number;
-  readonly settle: Array<{ resolve: () => void; reject: (error: unknown) => void }>;
+  /** One promise for every `send` into this batch (they all settle together), made on the first. */
+  done: Promise<void> | undefined;
+  resolve: (() => void) | undefined;
+  reject: ((error: unknown) => void) | undefined;
+  /** Messages that came in with `post` (nobody awaits them): dead-lettered if the batch is lost. */
+  readonly posted: Array<{ message: Message; address: string }>;
 }
 
 /** How long one publish waits for the stream's ack before it is retried (with the same id: no copy). */
@@ -35,28 +44,48 @@ export class DurablePublisher {
   constructor(
     readonly js: JetStreamClient,
     readonly node: string,
+    readonly lost: LostMessage,
     readonly maxPending = 64,
   ) {}
 
-  /** Queues `encoded` for `subject`; resolves once the stream stored it. */
+  /** Queues `encoded` for `subject`; resolves once the stream stored it (one promise per batch). */
   send(subject: string, encoded: Uint8Array): Promise<void> {
-    return new Promise((resolve, reject) => {
-      let batch = this.#batches.get(subject);
-      if (batch === undefined) {
-        batch = { parts: [], bytes: 0, settle: [] };
-        this.#batches.set(subject, batch);
-      }
-      batch.parts.push(encoded);
-      batch.bytes += encoded.length;
-      batch.settle.push({ resolve, reject });
-      if (batch.parts.length >= MAX_BATCH_MESSAGES || batch.bytes >= MAX_BATCH_BYTES) {
-        this.#batches.delete(subject);
-        void this.#publish(subject, batch);
-      } else if (!this.#scheduled) {
-        this.#scheduled = true;
-        queueMicrotask(() => this.#flush());
-      }
+    const batch = this.#add(subject, encoded);
+    batch.done ??= new Promise<void>((resolve, reject) => {
+      batch.resolve = resolve;
+      batch.reject = reject;
     });
+    const done = batch.done;
+    this.#closeIfFull(subject, batch);
+    return done;
+  }
+
+  /** Queues `encoded` for `subject` with no promise; if its batch is lost, `lost` gets `message`. */
+  post(subject: string, encoded: Uint8Array, message: Message, address: string): void {
+    const batch = this.#add(subject, encoded);
+    batch.posted.push({ message, address });
+    this.#closeIfFull(subject, batch);
+  }
+
+  #add(subject: string, encoded: Uint8Array): Batch {
+    let batch = this.#batches.get(subject);
+    if (batch === undefined) {
+      batch = { parts: [], bytes: 0, done: undefined, resolve: undefined, reject: undefined, posted: [] };
+      this.#batches.set(subject, batch);
+    }
+    batch.parts.push(encoded);
+    batch.bytes += encoded.length;
+    return batch;
+  }
+
+  #closeIfFull(subject: string, batch: Batch): void {
+    if (batch.parts.length >= MAX_BATCH_MESSAGES || batch.bytes >= MAX_BATCH_BYTES) {
+      this.#batches.delete(subject);
+      void this.#publish(subject, batch);
+    } else if (!this.#scheduled) {
+      this.#scheduled = true;
+      queueMicrotask(() => this.#flush());
+    }
   }
 
   /** True when `maxPending` batches await acks and as many again wait: a tell should wait (`send`). */
@@ -93,14 +122,15 @@ export class DurablePublisher {
           const ack = await this.js.publish(subject, frame, { msgID, timeout: PUBLISH_TIMEOUT_MS });
           if (ack.duplicate) this.duplicates++;
           this.stored += batch.parts.length;
-          for (const { resolve } of batch.settle) resolve();
+          batch.resolve?.();
           return;
         } catch (error) {
           lastError = error;
           await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
         }
       }
-      for (const { reject } of batch.settle) reject(lastError);
+      batch.reject?.(lastError);
+      for (const { message, address } of batch.posted) this.lost(message, address, lastError);
     } finally {
       this.#inFlight--;
       const waiting = this.#waiting.splice(0);

@@ -93,29 +93,31 @@ describe(
         'two members',
       );
       const total = 100_000;
-      const killAt = Math.floor(total * (0.2 + 0.5 * Math.random()));
-      let sent = 0;
+      // Killed at a random point while it works: after it processed between 5 % and 30 % of the jobs.
+      const killAt = Math.floor(total * (0.05 + 0.25 * Math.random()));
+      const processedBy = (log: string) => processedSeqs([log]).reduce((sum, seqs) => sum + seqs.length, 0);
       const killed = (async () => {
-        await until(() => sent >= killAt, 60_000, 'the kill point');
+        await until(() => processedBy(logs[0]!) >= killAt, 60_000, 'the kill point');
         await nodes[0]!.kill();
         nodes.push(await spawnNode(config('node-a', logs[2]!)));
       })();
       for (let seq = 0; seq < total; seq++) {
         const job = Job.create({ seq, poison: false });
         if (!runtime.post('jobs@*', job)) await runtime.send('jobs@*', job);
-        sent++;
         if ((seq & 1023) === 0) await new Promise((resolve) => setImmediate(resolve));
       }
       await link.flush();
       await killed;
       await until(() => tally(logs, total).missing === 0, 30_000, 'every job processed');
       const { duplicates } = tally(logs, total);
-      // Repeats come only from batches in the hands of the killed node: at most maxInFlight (32) × 256.
-      assert.ok(duplicates <= 32 * 256, `duplicates ${duplicates}`);
+      // Repeats come only from batches in the hands of the killed node: at most maxInFlight (8) × 256.
+      assert.ok(duplicates <= 8 * 256, `duplicates ${duplicates}`);
+      // What the killed node had not finished was done by the others.
+      assert.ok(processedBy(logs[1]!) + processedBy(logs[2]!) >= total - processedBy(logs[0]!));
       const stream = (await link.streams()).find((s) => s.kernelId === 'jobs');
       assert.equal(stream?.messages, 0, 'the work queue is empty: every batch acked');
       console.log(
-        `# killed node-a after ${killAt} sends; ${duplicates} jobs processed twice (redelivered batches)`,
+        `# killed node-a after it processed ${processedBy(logs[0]!)} jobs; ${duplicates} jobs processed twice (redelivered batches)`,
       );
     });
 
