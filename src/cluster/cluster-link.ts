@@ -51,6 +51,8 @@ export interface ClusterStatus {
   readonly durableDuplicates: number;
   /** Direct messages received for served kernels. */
   readonly directReceived: number;
+  /** Direct NATS messages for served kernels that could not be decoded (see the `error` event). */
+  readonly directUndecodable: number;
   readonly durable: readonly DurableServerStats[];
 }
 
@@ -206,9 +208,13 @@ export class ClusterLink implements RemoteKernels, AsyncDisposable {
   status(): ClusterStatus {
     const durable: DurableServerStats[] = [];
     let directReceived = 0;
+    let directUndecodable = 0;
     for (const { server } of this.#served.values()) {
       if (server instanceof DurableServer) durable.push(server.stats);
-      else directReceived += server.received;
+      else {
+        directReceived += server.received;
+        directUndecodable += server.undecodable;
+      }
     }
     return {
       node: this.node,
@@ -222,6 +228,7 @@ export class ClusterLink implements RemoteKernels, AsyncDisposable {
       durableStored: this.#publisher.stored,
       durableDuplicates: this.#publisher.duplicates,
       directReceived,
+      directUndecodable,
       durable,
     };
   }

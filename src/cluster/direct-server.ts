@@ -17,7 +17,10 @@ export class DirectServer {
   /** Tells waiting for room in a full input queue, in arrival order. */
   readonly #backlog: Message[] = [];
   #draining = false;
+  /** Kernel messages received for the kernel. */
   received = 0;
+  /** NATS messages that could not be decoded (reported through `onError`, answered with an error for requests). */
+  undecodable = 0;
 
   constructor(
     readonly kernelId: string,
@@ -47,6 +50,7 @@ export class DirectServer {
     try {
       messages = decodeFrame(msg.data).map((bytes) => this.registry.decode(bytes));
     } catch (error) {
+      this.undecodable++;
       if (msg.reply !== undefined && msg.reply !== '')
         msg.respond(new Uint8Array(0), { headers: errorHeaders(error) });
       else this.onError(error);
