@@ -24,7 +24,9 @@ import type { BenchContext, BenchResult, BenchSuite } from '../types.js';
  * bare NATS client figures measured in the same run as baselines:
  *
  * - `baseline.nats.request.p50_us`: `nc.request` round trips to a subscriber that responds, both
- *   in this process (the issue's baseline).
+ *   in this process (the issue's baseline). Round-trip figures are measured interleaved in every
+ *   run (this, the remote baseline, ours) and reported as medians over the runs: on a shared
+ *   machine, load drifts between runs.
  * - `baseline.nats.request_remote.p50_us`: the same to a bare responder in another process (the
  *   child below): what crossing processes costs NATS alone, for `cluster.direct.rtt.p50_us`.
  * - `baseline.jetstream.publish.msgs_per_s`: one acked `js.publish` per message, 5,000 in flight,
@@ -122,7 +124,7 @@ async function baselineRequest(nc: NatsConnection, roundTrips: number): Promise<
     },
   });
   const payload = new Uint8Array(48);
-  for (let i = 0; i < 200; i++) await nc.request('bench.baseline.echo', payload, { timeout: 5000 });
+  for (let i = 0; i < 2000; i++) await nc.request('bench.baseline.echo', payload, { timeout: 5000 });
   const samples = new Float64Array(roundTrips);
   for (let i = 0; i < roundTrips; i++) {
     const start = performance.now();
@@ -281,7 +283,6 @@ export const clusterSuite: BenchSuite = {
     let remote: Child | undefined;
     try {
       context.progress(0, 'baselines');
-      const baselineRtt = await baselineRequest(nc, size.roundTrips);
       const baselinePublishRate = await baselinePublish(nc, size.baselinePublishes);
       context.progress(0.15, 'remote node');
       remote = await spawnChild({
@@ -300,21 +301,25 @@ export const clusterSuite: BenchSuite = {
       await waitFor(() => link!.members().some((m) => m.node === 'bench-b'), 5000, 'bench-b to join');
       const rtts: number[] = [];
       const remoteBaselines: number[] = [];
+      const localBaselines: number[] = [];
       const direct: number[] = [];
       const durable: number[] = [];
       const lost = { value: 0 };
       for (let run = 0; run < size.runs + 1; run++) {
         context.progress(0.2 + (0.6 * run) / (size.runs + 1), `run ${run + 1}`);
+        // The three round trips interleaved, run by run: on a shared machine load drifts.
+        const localBaseline = await baselineRequest(nc, size.roundTrips);
         const remoteBaseline = await remoteBaselineRequest(nc, 'bench-b', size.roundTrips);
         const rtt = await directRtt(runtime, size.roundTrips);
         const directRate = await directThroughput(runtime, link, size.directMessages);
         const durableRate = await durableThroughput(runtime, link, size.durableMessages, lost);
         context.log(
-          `cluster run ${run}: bare remote request p50 ${remoteBaseline.toFixed(0)} us, rtt p50 ${rtt.toFixed(0)} us, direct ${directRate.toFixed(0)} msgs/s, durable ${durableRate.toFixed(0)} msgs/s`,
+          `cluster run ${run}: bare request p50 ${localBaseline.toFixed(0)} us, bare remote request p50 ${remoteBaseline.toFixed(0)} us, rtt p50 ${rtt.toFixed(0)} us, direct ${directRate.toFixed(0)} msgs/s, durable ${durableRate.toFixed(0)} msgs/s`,
         );
         if (run === 0) continue; // warm-up
         rtts.push(rtt);
         remoteBaselines.push(remoteBaseline);
+        localBaselines.push(localBaseline);
         direct.push(directRate);
         durable.push(durableRate);
       }
@@ -323,7 +328,7 @@ export const clusterSuite: BenchSuite = {
       context.progress(0.85, 'failover');
       const failoverMs = await failover(runtime, link, server);
       context.progress(1);
-      const baselineRttRounded = Math.round(baselineRtt);
+      const baselineRttRounded = Math.round(median(localBaselines));
       const baselinePublishRounded = Math.round(baselinePublishRate);
       return [
         { name: 'baseline.nats.request.p50_us', value: baselineRttRounded, unit: 'us' },
