@@ -51,6 +51,8 @@ export interface ClusterStatus {
   readonly durableDuplicates: number;
   /** Direct messages received for served kernels. */
   readonly directReceived: number;
+  /** `error` events so far (kept even when nobody listens). */
+  readonly errors: number;
   /** Direct NATS messages for served kernels that could not be decoded (see the `error` event). */
   readonly directUndecodable: number;
   readonly durable: readonly DurableServerStats[];
@@ -102,6 +104,7 @@ export class ClusterLink implements RemoteKernels, AsyncDisposable {
   readonly #listeners = new Map<keyof ClusterEventMap, Set<(event: never) => void>>();
   #detach: (() => void) | undefined;
   #reconnects = 0;
+  #errors = 0;
   #closed: Promise<void> | undefined;
 
   /** @internal use `connectCluster` */
@@ -133,6 +136,7 @@ export class ClusterLink implements RemoteKernels, AsyncDisposable {
         this.#targets.clear();
         this.#emit(kind, event);
       },
+      (error) => this.#emit('error', error),
       settings.observer,
     );
   }
@@ -148,7 +152,7 @@ export class ClusterLink implements RemoteKernels, AsyncDisposable {
       );
     });
     await this.#membership.start(this.#nc, this.subjects.membersBucket);
-    void this.#watchStatus();
+    this.#watchStatus().catch((error: unknown) => this.#emit('error', error));
     this.#detach = this.#runtime.attachRemote(this);
   }
 
@@ -229,6 +233,7 @@ export class ClusterLink implements RemoteKernels, AsyncDisposable {
       durableDuplicates: this.#publisher.duplicates,
       directReceived,
       directUndecodable,
+      errors: this.#errors,
       durable,
     };
   }
@@ -440,6 +445,7 @@ export class ClusterLink implements RemoteKernels, AsyncDisposable {
   }
 
   #emit<Name extends keyof ClusterEventMap>(name: Name, event: ClusterEventMap[Name]): void {
+    if (name === 'error') this.#errors++;
     for (const listener of this.#listeners.get(name) ?? []) (listener as Listener<Name>)(event);
   }
 }

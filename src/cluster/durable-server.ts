@@ -148,7 +148,7 @@ export class DurableServer {
       Math.max(20, this.options.ackWaitMs / 3),
     );
     this.#keepAlive.unref();
-    this.#loop = this.#run(this.#consumer);
+    this.#loop = this.#run(this.#consumer).catch((error: unknown) => this.onError(error));
   }
 
   /** Stops pulling; waits (up to `graceMs`) for the kernel to finish what it holds and acks it. */

@@ -52,14 +52,17 @@ export class Membership {
   #closed = false;
   /** Watches without an entry of its own (the CLI): it is not a member. */
   readonly #observer: boolean;
+  readonly #onError: (error: unknown) => void;
 
   constructor(
     self: Omit<Entry, 'kernels'>,
     ttlMs: number,
     heartbeatMs: number,
     onChange: (kind: 'join' | 'leave' | 'update', event: MembershipEvent) => void,
+    onError: (error: unknown) => void,
     observer = false,
   ) {
+    this.#onError = onError;
     this.#observer = observer;
     this.#self = { ...self, kernels: {} };
     this.#ttlMs = ttlMs;
@@ -81,7 +84,7 @@ export class Membership {
         // observer waits for the last entry of the initial replay instead.
         if (this.#observer ? entry.delta === 0 : entry.key === this.#self.node) initialised();
       }
-    })();
+    })().catch((error: unknown) => this.#onError(error));
     if (this.#observer && (await kv.status()).values === 0) initialised();
     await this.beat();
     await ready;
