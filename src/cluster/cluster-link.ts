@@ -103,6 +103,7 @@ export class ClusterLink implements RemoteKernels, AsyncDisposable {
   readonly #served = new Map<string, { mode: DeliveryMode; server: DirectServer | DurableServer }>();
   readonly #listeners = new Map<keyof ClusterEventMap, Set<(event: never) => void>>();
   #detach: (() => void) | undefined;
+  #stopWatchingKernels: (() => void) | undefined;
   #reconnects = 0;
   #errors = 0;
   #closed: Promise<void> | undefined;
@@ -154,6 +155,14 @@ export class ClusterLink implements RemoteKernels, AsyncDisposable {
     await this.#membership.start(this.#nc, this.subjects.membersBucket);
     this.#watchStatus().catch((error: unknown) => this.#emit('error', error));
     this.#detach = this.#runtime.attachRemote(this);
+    // A served kernel that is terminated is no longer served: the others stop routing to it, and
+    // a durable one's work goes back to the stream for the nodes that still serve it.
+    this.#stopWatchingKernels = this.#runtime.on('terminated', (report) => {
+      const served = this.#served.get(report.kernelId);
+      if (served === undefined) return;
+      if (served.server instanceof DurableServer) served.server.kernelGone();
+      this.unserve(report.kernelId).catch((error: unknown) => this.#emit('error', error));
+    });
   }
 
   /**
@@ -341,6 +350,7 @@ export class ClusterLink implements RemoteKernels, AsyncDisposable {
   close(): Promise<void> {
     this.#closed ??= (async () => {
       this.#detach?.();
+      this.#stopWatchingKernels?.();
       await Promise.all([...this.#served.keys()].map((id) => this.unserve(id)));
       await this.flush().catch(() => undefined);
       this.#requests.close();

@@ -151,6 +151,17 @@ export class DurableServer {
     this.#loop = this.#run(this.#consumer).catch((error: unknown) => this.onError(error));
   }
 
+  /**
+   * The kernel was terminated under us: stop pulling first (so that nothing handed back comes
+   * straight back here), then hand what it held (listed in its termination report) back to the
+   * stream for the nodes that still serve it, rather than ack it as if processed.
+   */
+  kernelGone(): void {
+    this.#stopping = true;
+    void this.#consumer?.close().catch(() => undefined);
+    this.#handBack();
+  }
+
   /** Stops pulling; waits (up to `graceMs`) for the kernel to finish what it holds and acks it. */
   async stop(graceMs = 2000): Promise<void> {
     this.#stopping = true;
@@ -241,10 +252,27 @@ export class DurableServer {
     try {
       depth = this.runtime.getTelemetry(this.kernelId).inputQueueDepth;
     } catch {
-      depth = 0; // the kernel is gone: what it held failed (counted through dead letters) or was reported
+      this.#handBack(); // the kernel is gone
+      return;
     }
     if (depth !== 0) return;
     this.#settle();
+  }
+
+  /** Hands every held batch back to the stream (redelivered, here or elsewhere), unacked. */
+  #handBack(): void {
+    for (const batch of this.#held) {
+      for (const message of batch.messages) this.#batchOf.delete(message);
+      batch.jsMsg.nak();
+      this.#stats.redeliveryRequests++;
+    }
+    this.#held.length = 0;
+    this.#outstanding = 0;
+    this.#finished = 0;
+    this.#accepted = 0;
+    const quiet = this.#quiet;
+    this.#quiet = undefined;
+    quiet?.();
   }
 
   /** Acks every held batch whose messages all finished; hands back or dead-letters the others. */

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RingKernelRuntime } from '../../src/index.js';
+import { RingKernelRuntime, ringKernel, type Message } from '../../src/index.js';
 import {
   connectCluster,
   startNatsServer,
@@ -11,7 +11,7 @@ import {
   type NatsServerProcess,
 } from '../../src/cluster.js';
 import type { NodeConfig } from './fixtures/cluster-node.js';
-import { Job, testRegistry } from './fixtures/messages.js';
+import { Job, testRegistry, type JobMessage } from './fixtures/messages.js';
 import { spawnNode, type NodeProcess } from './fixtures/spawn-node.js';
 import { natsSkipReason } from './nats-available.js';
 
@@ -142,6 +142,48 @@ describe(
       await sending;
       await link.flush();
       await until(() => tally(logs, total).missing === 0, 30_000, 'every job processed after the restart');
+    });
+
+    test('a served kernel terminated with work in hand: that work goes back to the stream and another runtime does it', async () => {
+      const seen = new Set<number>();
+      const worker = async (delayMs: number) => {
+        const workerRuntime = new RingKernelRuntime();
+        await workerRuntime.launch(
+          'slowjobs',
+          ringKernel<JobMessage, Message>(
+            {},
+            {
+              onBatch: async (jobs) => {
+                await new Promise((resolve) => setTimeout(resolve, delayMs));
+                for (const job of jobs) seen.add(job.seq);
+              },
+            },
+          ),
+        );
+        await workerRuntime.activate('slowjobs');
+        const workerLink = await connectCluster(workerRuntime, {
+          servers: server.url,
+          node: `slow-${delayMs}`,
+          cluster: 'durable',
+          registry: testRegistry(),
+          heartbeatMs: 200,
+        });
+        await workerLink.serve('slowjobs', { mode: 'durable', ackWaitMs: 1000 });
+        return { runtime: workerRuntime, link: workerLink };
+      };
+      const first = await worker(50);
+      await until(() => link.members().some((m) => m.kernels.slowjobs === 'durable'), 5000, 'the worker');
+      for (let seq = 0; seq < 2000; seq++) runtime.post('slowjobs@*', Job.create({ seq, poison: false }));
+      await link.flush();
+      await until(() => seen.size > 0, 10_000, 'the first batch');
+      const report = await first.runtime.terminate('slowjobs');
+      assert.ok(report.unprocessedInputs.length > 0, 'it had work queued');
+      const second = await worker(0);
+      // Handed back (nak) rather than acked; a batch the server had already sent to the stopped pull
+      // comes back after the ack wait (1 s).
+      await until(() => seen.size === 2000, 4000, 'every job, done by the second runtime');
+      await Promise.all([first.link.close(), second.link.close()]);
+      await second.runtime.terminateAll();
     });
 
     test('a poison job goes to the dead letters after maxDeliver deliveries', async () => {
