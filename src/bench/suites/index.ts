@@ -1,5 +1,6 @@
 import type { BenchSuite } from '../types.js';
 import { baselineSuite } from './baseline.js';
+import { clusterSuite } from './cluster.js';
 import { computeSuite } from './compute.js';
 import { coordinationSuite } from './coordination.js';
 import { gpuKernelsSuite } from './gpu-kernels.js';
@@ -26,4 +27,5 @@ export const benchSuites: readonly BenchSuite[] = [
   computeSuite,
   gpuKernelsSuite,
   telemetrySuite,
+  clusterSuite,
 ];
