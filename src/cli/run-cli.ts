@@ -3,6 +3,7 @@ import { runBenchCommand } from '../bench/command-node.js';
 import { RingKernelError } from '../errors.js';
 import { InsecureBindingError } from '../telemetry/exporters/errors.js';
 import { processIO, type CliIO } from './cli-io.js';
+import { clusterCommand, clusterUsage } from './cluster-command.js';
 import { dashboardCommand, dashboardUsage } from './dashboard-command.js';
 import { demoCommand, demoUsage } from './demo-command.js';
 import { devicesCommand, devicesUsage } from './devices-command.js';
@@ -13,12 +14,17 @@ export const usage = `Usage: ringkernel <command> [options]
 GPU-native actors for TypeScript: persistent ring kernels with priority mailboxes.
 
 Commands:
-  demo [--backend cpu|webgpu|auto] [--runtime-only] [--dashboard [port]]
+  demo [--backend cpu|webgpu|auto] [--runtime-only] [--readings N] [--json]
+       [--dashboard [port]] [--host address] [--token secret]
                               the flagship GPU ring kernels, then a short runtime demo with telemetry
-  bench [names...] [--quick] [--json file]
+  bench [names...] [--quick] [--json file] [--markdown]
                               run the benchmark suites (the same as npm run bench)
   devices [--json]            list the compute devices and whether they are usable
-  dashboard [--port N]        serve the live dashboard for a runtime running the demo
+  dashboard [--program module] [--port N] [--host address] [--token secret]
+            [--backend cpu|webgpu|auto]
+                              serve the live dashboard for the demo's runtime or your program's
+  cluster [status|members|streams] [--servers URL] [--cluster NAME] [--json]
+                              a cluster of runtimes over NATS: members, durable streams
 
 Options:
   --help, -h                  this text (or 'ringkernel <command> --help')
@@ -31,6 +37,7 @@ const commandUsages: Readonly<Record<string, string>> = {
   demo: demoUsage,
   devices: devicesUsage,
   dashboard: dashboardUsage,
+  cluster: clusterUsage,
 };
 
 function packageVersion(): string {
@@ -109,6 +116,8 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO()): 
         return await devicesCommand(rest, io);
       case 'dashboard':
         return await dashboardCommand(rest, io);
+      case 'cluster':
+        return await clusterCommand(rest, io);
       case 'bench':
         return await runBenchCommand(rest, {
           command: 'ringkernel bench',

@@ -1,5 +1,6 @@
 import type { BenchSuite } from '../types.js';
 import { baselineSuite } from './baseline.js';
+import { clusterSuite } from './cluster.js';
 import { browserSuite } from './browser.js';
 import { computeSuite } from './compute.js';
 import { coordinationSuite } from './coordination.js';
@@ -27,5 +28,6 @@ export const benchSuites: readonly BenchSuite[] = [
   computeSuite,
   gpuKernelsSuite,
   telemetrySuite,
+  clusterSuite,
   browserSuite,
 ];
