@@ -10,10 +10,27 @@ import { join } from 'node:path';
 import { serveStatic } from '../../src/browser/static-server-node.js';
 import { buildDemo } from './build.js';
 
+const usage = `Usage: npm run example:browser -- [--port N] [--not-isolated] [--help]
+  --port N          port on localhost (default 8080)
+  --not-isolated    serve without COOP/COEP: Web Worker kernels fall back to postMessage
+  --help            this text`;
 const args = process.argv.slice(2);
-const portIndex = args.indexOf('--port');
-const port = portIndex === -1 ? 8080 : Number(args[portIndex + 1]);
-const isolated = !args.includes('--not-isolated');
+let port = 8080;
+let isolated = true;
+for (let index = 0; index < args.length; index++) {
+  const argument = args[index]!;
+  if (argument === '--help' || argument === '-h') {
+    console.log(usage);
+    process.exit(0);
+  } else if (argument === '--not-isolated') isolated = false;
+  else if (argument === '--port' && /^\d+$/.test(args[index + 1] ?? '')) port = Number(args[++index]);
+  else {
+    console.error(
+      `${argument.startsWith('-') ? `unknown option '${argument}'` : `unexpected argument '${argument}'`}; see --help`,
+    );
+    process.exit(2);
+  }
+}
 const dir = await mkdtemp(join(tmpdir(), 'ringkernel-demo-'));
 await buildDemo(dir);
 const server = await serveStatic(dir, { isolated, port });

@@ -17,7 +17,7 @@ Commands:
   demo [--backend cpu|webgpu|auto] [--runtime-only] [--readings N] [--json]
        [--dashboard [port]] [--host address] [--token secret]
                               the flagship GPU ring kernels, then a short runtime demo with telemetry
-  bench [names...] [--quick] [--json file] [--markdown]
+  bench [names...] [--browser] [--quick] [--json file] [--markdown]
                               run the benchmark suites (the same as npm run bench)
   devices [--json]            list the compute devices and whether they are usable
   dashboard [--program module] [--port N] [--host address] [--token secret]
