@@ -53,7 +53,7 @@ export interface AcceleratorInfo {
 }
 
 /** `'auto'` picks the highest-priority available backend, falling back down the list. */
-export type BackendChoice = 'auto' | 'cpu' | 'webgpu';
+export type BackendChoice = 'auto' | 'cpu' | 'webgpu' | 'cuda';
 
 /** Options shared by discovery and backend selection. */
 export interface DiscoveryOptions {
@@ -155,8 +155,10 @@ export async function createBackend(
 }
 
 function assertBackendChoice(choice: unknown): asserts choice is BackendChoice {
-  if (choice !== 'auto' && choice !== 'cpu' && choice !== 'webgpu')
-    throw new InvalidArgumentError(`backend must be 'auto', 'cpu' or 'webgpu'; got ${describeValue(choice)}`);
+  if (choice !== 'auto' && choice !== 'cpu' && choice !== 'webgpu' && choice !== 'cuda')
+    throw new InvalidArgumentError(
+      `backend must be 'auto', 'cpu', 'webgpu' or 'cuda'; got ${describeValue(choice)}`,
+    );
 }
 
 /** Limits of a device that cannot run anything (for unavailable entries). */

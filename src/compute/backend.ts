@@ -5,7 +5,7 @@ import type { AnyKernelDefinition } from './kernel.js';
 import type { UnifiedBuffer } from './unified-buffer.js';
 
 /** The backends ringkernel ships; custom backends may use other names. */
-export type BackendKind = 'cpu' | 'webgpu';
+export type BackendKind = 'cpu' | 'webgpu' | 'cuda';
 
 /** An opaque device-side allocation owned by a backend (a `GPUBuffer` for WebGPU). */
 export interface DeviceAllocation {

@@ -3,3 +3,4 @@
  * `compute/index.ts`, which must also load in a browser).
  */
 export { nodeCpuBackend } from './backends/cpu/node-host.js';
+export * from './backends/cuda/index.js';

@@ -44,7 +44,11 @@ export function cudaStruct(layout: GpuLayout): string {
   const typeName = layout.structName;
   const messageType = layout.definition.name;
   if (CUDA_RESERVED.has(typeName))
-    throw new GpuLayoutError(messageType, undefined, `'${typeName}' is reserved in CUDA C; pass { structName }`);
+    throw new GpuLayoutError(
+      messageType,
+      undefined,
+      `'${typeName}' is reserved in CUDA C; pass { structName }`,
+    );
   const helpers: string[] = [];
   const members: string[] = [];
   const asserts: string[] = [];
@@ -52,10 +56,18 @@ export function cudaStruct(layout: GpuLayout): string {
   let padding = 0;
   for (const field of layout.fields) {
     if (CUDA_RESERVED.has(field.name))
-      throw new GpuLayoutError(messageType, field.name, `'${field.name}' is reserved in CUDA C; rename the field`);
+      throw new GpuLayoutError(
+        messageType,
+        field.name,
+        `'${field.name}' is reserved in CUDA C; rename the field`,
+      );
     if (field.offset > at) members.push(`  uint8_t _pad${padding++}[${field.offset - at}];`);
     let type = elementType(field);
-    if (field.arrayLength !== undefined && field.arrayStride !== undefined && field.arrayStride !== field.align) {
+    if (
+      field.arrayLength !== undefined &&
+      field.arrayStride !== undefined &&
+      field.arrayStride !== field.align
+    ) {
       // vec3 elements of an array sit 16 bytes apart in WGSL; CUDA's float3 is 12 bytes long.
       const padded = `rk_${type}_stride${field.arrayStride}`;
       const guard = `RK_${padded.toUpperCase()}_DEFINED`;
@@ -72,7 +84,9 @@ export function cudaStruct(layout: GpuLayout): string {
         ? `  ${type} ${field.name}; // offset ${field.offset}, size ${field.size}`
         : `  ${type} ${field.name}[${field.arrayLength}]; // offset ${field.offset}, size ${field.size}`,
     );
-    asserts.push(`static_assert(offsetof(${typeName}, ${field.name}) == ${field.offset}, "${typeName}.${field.name}");`);
+    asserts.push(
+      `static_assert(offsetof(${typeName}, ${field.name}) == ${field.offset}, "${typeName}.${field.name}");`,
+    );
     at = field.offset + field.size;
   }
   if (layout.size > at) members.push(`  uint8_t _pad${padding}[${layout.size - at}];`);

@@ -1,5 +1,13 @@
 import type { StateElementType } from '../state-buffers.js';
-import { COMMAND, CONTROL, DEVICE_ERROR, DEVICE_MODE, DEVICE_STATE, OUTPUT_HEADER_BYTES, type RingRegion } from './ring-protocol.js';
+import {
+  COMMAND,
+  CONTROL,
+  DEVICE_ERROR,
+  DEVICE_MODE,
+  DEVICE_STATE,
+  OUTPUT_HEADER_BYTES,
+  type RingRegion,
+} from './ring-protocol.js';
 import { StructCodec, type PlainFieldLayout, type StructValues } from './struct-codec.js';
 
 /** How the emulator's JS body is called: like a `cpu` handler of `gpuRingKernel`, over plain structs. */
@@ -49,7 +57,11 @@ export function runEmulatedDevice(region: RingRegion, program: EmulatorProgram):
   const state: Record<string, Float32Array | Int32Array | Uint32Array> = {};
   for (const [name, type, buffer] of program.state)
     state[name] =
-      type === 'f32' ? new Float32Array(buffer) : type === 'i32' ? new Int32Array(buffer) : new Uint32Array(buffer);
+      type === 'f32'
+        ? new Float32Array(buffer)
+        : type === 'i32'
+          ? new Int32Array(buffer)
+          : new Uint32Array(buffer);
   const view = new DataView(region.buffer, region.bytes.byteOffset, region.bytes.byteLength);
   const { capacity, maxBurst, outputSlotBytes } = region.layout;
   const words = region.words;

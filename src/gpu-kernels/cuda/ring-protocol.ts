@@ -111,7 +111,9 @@ export function regionLayout(
       `ring capacity must be a power of two in 2..2^24, got ${describeValue(capacity)}`,
     );
   if (!Number.isInteger(maxBurst) || maxBurst < 1 || maxBurst > capacity)
-    throw new InvalidArgumentError(`maxBurst must be an integer in 1..${capacity}, got ${describeValue(maxBurst)}`);
+    throw new InvalidArgumentError(
+      `maxBurst must be an integer in 1..${capacity}, got ${describeValue(maxBurst)}`,
+    );
   const inputSlotBytes = roundUp(inputStride, 16);
   const outputSlotBytes = OUTPUT_HEADER_BYTES + roundUp(outputStride, 16);
   const inputRingOffset = CONTROL_BYTES;
@@ -168,7 +170,9 @@ export class RingRegion {
   /** Writes the header (before the device starts): zeroes everything else. */
   initialise(statePointers: readonly bigint[] = []): void {
     if (statePointers.length > MAX_STATE_BUFFERS)
-      throw new InvalidArgumentError(`at most ${MAX_STATE_BUFFERS} state buffers, got ${statePointers.length}`);
+      throw new InvalidArgumentError(
+        `at most ${MAX_STATE_BUFFERS} state buffers, got ${statePointers.length}`,
+      );
     this.bytes.fill(0);
     const { words, layout } = this;
     words[CONTROL.magic] = REGION_MAGIC;
@@ -180,7 +184,11 @@ export class RingRegion {
     words[CONTROL.inputRingOffset] = layout.inputRingOffset;
     words[CONTROL.outputRingOffset] = layout.outputRingOffset;
     words[CONTROL.stateCount] = statePointers.length;
-    const pointers = new BigUint64Array(this.buffer, this.bytes.byteOffset + CONTROL.statePointers * 4, MAX_STATE_BUFFERS);
+    const pointers = new BigUint64Array(
+      this.buffer,
+      this.bytes.byteOffset + CONTROL.statePointers * 4,
+      MAX_STATE_BUFFERS,
+    );
     statePointers.forEach((pointer, index) => (pointers[index] = pointer));
   }
 

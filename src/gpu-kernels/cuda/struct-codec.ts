@@ -1,7 +1,10 @@
 import type { GpuFieldLayout } from '../../messages/index.js';
 
 /** A struct's fields as the emulator's JS body sees them: numbers and typed arrays by field name. */
-export type StructValues = Record<string, number | Float32Array | Int32Array | Uint32Array | ArrayLike<number>>;
+export type StructValues = Record<
+  string,
+  number | Float32Array | Int32Array | Uint32Array | ArrayLike<number>
+>;
 
 /** The plain-data part of a field layout that crosses into the emulator's thread. */
 export type PlainFieldLayout = Pick<

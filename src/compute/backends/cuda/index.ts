@@ -1,0 +1,9 @@
+export { cudaBackend, CudaBackend } from './cuda-backend-node.js';
+export {
+  CudaDriverError,
+  formatVersion,
+  loadCudaDriver,
+  MIN_DRIVER_VERSION,
+  type CudaDriver,
+} from './cuda-driver-node.js';
+export { compilePtx, findNvcc, PtxCompileError } from './ptx-compiler-node.js';

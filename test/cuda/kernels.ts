@@ -1,0 +1,73 @@
+import { defineMessage, field } from '../../src/messages/index.js';
+import { cudaRingKernel, type CudaDeviceChoice } from '../../src/gpu-kernels/cuda/index.js';
+
+/** Shared by the conformance tests and the PTX compile check: every kernel shape the tests use. */
+export const Particle = defineMessage('CuParticle', {
+  position: field.vec3('f32'),
+  mass: field.f32(),
+  weights: field.array('f32', 3),
+  id: field.u32(),
+  offset: field.i32(),
+});
+export const Moved = defineMessage('CuMoved', {
+  position: field.vec3('f32'),
+  weighted: field.f32(),
+  id: field.u32(),
+  seen: field.u32(),
+  stream_position: field.u32(),
+});
+
+/** Sequential order, a state counter every message bumps, vec3 + array fields, rejection by status. */
+export function particleKernel(device: CudaDeviceChoice, ringCapacity = 64) {
+  return cudaRingKernel({
+    kernelId: 'particles',
+    input: Particle,
+    output: Moved,
+    device,
+    order: 'sequential',
+    ringCapacity,
+    lanes: 32,
+    state: { seen: { type: 'u32', length: 1 }, scale: { type: 'f32', length: 1, init: [0.5] } },
+    cudaHelpers: '__device__ float weigh(const float* w, float x) { return (w[0] + w[1] + w[2]) * x; }',
+    cuda: `
+      if (input.id == 0xdeadu) { status = 7u; return; }
+      seen[0] += 1u;
+      const float factor = input.mass * scale[0];
+      output.position = make_float3(input.position.x * factor + input.offset, input.position.y * factor + input.offset,
+                                    input.position.z * factor + input.offset);
+      output.weighted = weigh(input.weights, input.mass);
+      output.id = input.id;
+      output.seen = seen[0];
+      output.stream_position = first + index;`,
+    emulate: (request, state, index, first) => {
+      if (request.id === 0xdead) throw Object.assign(new Error('rejected'), { status: 7 });
+      state.seen[0]! += 1;
+      const factor = request.mass * state.scale[0]!;
+      const [x, y, z] = request.position;
+      const weights = request.weights;
+      return {
+        position: [x! * factor + request.offset, y! * factor + request.offset, z! * factor + request.offset],
+        weighted: (weights[0]! + weights[1]! + weights[2]!) * request.mass,
+        id: request.id,
+        seen: state.seen[0]!,
+        stream_position: first + index,
+      };
+    },
+  });
+}
+
+export const AddRequest = defineMessage('CuAdd', { a: field.f32(), b: field.f32() });
+export const AddReply = defineMessage('CuSum', { sum: field.f32() });
+
+/** Parallel order (one thread per message of a burst), no state. */
+export function adderKernel(device: CudaDeviceChoice, lanes = 128) {
+  return cudaRingKernel({
+    kernelId: 'adder',
+    input: AddRequest,
+    output: AddReply,
+    device,
+    lanes,
+    cuda: 'output.sum = input.a + input.b;',
+    emulate: (request) => ({ sum: request.a + request.b }),
+  });
+}
