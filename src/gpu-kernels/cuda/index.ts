@@ -25,3 +25,10 @@ export {
   regionLayout,
   type RegionLayout,
 } from './ring-protocol.js';
+export {
+  cudaEchoKernel,
+  CudaEchoReply,
+  CudaEchoRequest,
+  type CudaEchoKernelOptions,
+} from './echo-kernel-node.js';
+export { cudaAnomalyDetector, type CudaAnomalyDetectorOptions } from './anomaly-kernel-node.js';

@@ -1,0 +1,45 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { compilePtx, findNvcc, PtxCompileError } from '../../src/compute/backends/cuda/ptx-compiler-node.js';
+import { CUDA_ENTRY_POINT } from '../../src/gpu-kernels/cuda/index.js';
+import { PTX_TARGETS, shippedCudaSources } from '../../src/gpu-kernels/cuda/shipped-kernels-node.js';
+import { adderKernel, particleKernel } from './kernels.js';
+
+const nvcc = findNvcc();
+// nvcc is not a Debian package CI installs: the check runs wherever the CUDA toolkit is, CI included, and
+// skips (with this reason) where it is not, even with CI=true.
+const skip =
+  nvcc === undefined
+    ? 'nvcc not found: install the CUDA toolkit (or set NVCC) to compile-check the CUDA kernels'
+    : false;
+
+const sources: Record<string, string> = {
+  ...shippedCudaSources(),
+  'test-particles (sequential, state, helpers, status)': particleKernel('emulator').cudaSource,
+  'test-adder (parallel)': adderKernel('emulator').cudaSource,
+};
+
+for (const [name, source] of Object.entries(sources))
+  test(`nvcc -ptx compiles ${name} for ${PTX_TARGETS.join(' and ')}`, { skip }, () => {
+    for (const target of PTX_TARGETS) {
+      const ptx = compilePtx(source, target, nvcc);
+      assert.match(ptx, new RegExp(`\\.entry ${CUDA_ENTRY_POINT}\\(`));
+      assert.match(ptx, /nanosleep/, 'the idle backoff uses __nanosleep');
+      assert.match(ptx, /\.sys/, 'ring indices use system-scope atomics');
+    }
+  });
+
+test('a broken body fails with nvcc diagnostics', { skip }, () => {
+  const broken = adderKernel('emulator').cudaSource.replace(
+    'output.sum = input.a + input.b;',
+    'output.nope = 1;',
+  );
+  assert.throws(
+    () => compilePtx(broken, 'sm_90', nvcc),
+    (error: unknown) => {
+      assert.ok(error instanceof PtxCompileError);
+      assert.match(error.diagnostics, /nope/);
+      return true;
+    },
+  );
+});
