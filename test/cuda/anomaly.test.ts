@@ -7,7 +7,8 @@ import {
   syntheticSignal,
   type AnomalyReport,
 } from '../../src/gpu-kernels/index.js';
-import { RingKernelRuntime } from '../../src/runtime/index.js';
+import type { Message } from '../../src/messages/index.js';
+import { RingKernelRuntime, type KernelDefinition } from '../../src/runtime/index.js';
 
 async function detect(
   kernel: Parameters<RingKernelRuntime['launch']>[1],

@@ -2,6 +2,7 @@ import type { BenchSuite } from '../types.js';
 import { baselineSuite } from './baseline.js';
 import { computeSuite } from './compute.js';
 import { coordinationSuite } from './coordination.js';
+import { cudaSuite } from './cuda.js';
 import { gpuKernelsSuite } from './gpu-kernels.js';
 import { messagesSuite } from './messages.js';
 import { peersSuite } from './peers.js';
@@ -25,5 +26,6 @@ export const benchSuites: readonly BenchSuite[] = [
   workerSuite,
   computeSuite,
   gpuKernelsSuite,
+  cudaSuite,
   telemetrySuite,
 ];
