@@ -10,8 +10,8 @@ import {
 import type { Message } from '../../src/messages/index.js';
 import { RingKernelRuntime, type KernelDefinition } from '../../src/runtime/index.js';
 
-async function detect(
-  kernel: Parameters<RingKernelRuntime['launch']>[1],
+async function detect<In extends Message, Out extends Message>(
+  kernel: KernelDefinition<In, Out>,
   values: Float32Array,
   batchSize: number,
 ) {
