@@ -92,6 +92,9 @@ export async function startCudaLink(options: CudaLinkOptions): Promise<DeviceLin
   try {
     const mapped = driver.hostAllocMapped(options.layout.byteLength);
     cleanups.push(() => driver.hostFree(mapped.host));
+    let region: RingRegion | undefined;
+    // Before the mapped memory goes, the region keeps a copy (telemetry stays readable).
+    cleanups.push(() => region?.detach());
     const statePointers: bigint[] = [];
     const stateBytes = new Map<string, { pointer: bigint; spec: StateBufferSpec }>();
     for (const [name, spec] of options.state) {
@@ -105,8 +108,9 @@ export async function startCudaLink(options: CudaLinkOptions): Promise<DeviceLin
       statePointers.push(pointer);
       stateBytes.set(name, { pointer, spec });
     }
-    const region = new RingRegion(mapped.view, options.layout);
+    region = new RingRegion(mapped.view, options.layout);
     region.initialise(statePointers);
+    const live = region;
     const ptx = options.ptx ?? compilePtx(options.source, probe.arch);
     const module = driver.moduleLoadData(ptx);
     cleanups.push(() => driver.moduleUnload(module));
@@ -120,31 +124,31 @@ export async function startCudaLink(options: CudaLinkOptions): Promise<DeviceLin
         ['uint32_t', relaunch],
       ]);
     launch();
-    const pendingInput = (): boolean =>
-      region.load(region.inputTailWord) !== region.load(region.inputHeadWord);
+    const pendingInput = (): boolean => live.load(live.inputTailWord) !== live.load(live.inputHeadWord);
+    let closed = false;
     const kickRelaunch = (): void => {
+      if (closed) return;
       if (
         relaunch === 1 &&
         driver.streamIdle(stream) &&
-        (pendingInput() || (region.load(CONTROL.command) & 2) !== 0)
+        (pendingInput() || (live.load(CONTROL.command) & 2) !== 0)
       )
         launch();
     };
-    let closed = false;
     let fail: ((error: Error) => void) | undefined;
     const failure = new Promise<Error>((resolve) => (fail = resolve));
     return {
       kind: 'cuda',
       description: probe.description,
-      region,
+      region: live,
       kick: kickRelaunch,
       waitForDevice: async (seen, timeoutMs) => {
         // The GPU cannot notify the host: poll the doorbell, yielding to the event loop between looks.
         const deadline = performance.now() + timeoutMs;
-        while (region.load(CONTROL.deviceDoorbell) === seen >>> 0 && performance.now() < deadline) {
+        while (!closed && live.load(CONTROL.deviceDoorbell) === seen >>> 0 && performance.now() < deadline) {
           try {
             kickRelaunch();
-            if (relaunch === 0 && driver.streamIdle(stream) && region.load(CONTROL.deviceState) !== 2)
+            if (relaunch === 0 && driver.streamIdle(stream) && live.load(CONTROL.deviceState) !== 2)
               throw new CudaDeviceError(options.kernelId, 'the persistent kernel exited without terminating');
           } catch (error) {
             fail?.(error instanceof Error ? error : new Error(String(error)));

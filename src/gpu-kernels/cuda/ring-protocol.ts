@@ -143,10 +143,11 @@ const wordOf = (byteOffset: number): number => byteOffset / 4;
  * (sequentially consistent, so at least acquire/release, as the CUDA side uses).
  */
 export class RingRegion {
-  readonly buffer: ArrayBuffer | SharedArrayBuffer;
+  /** The memory (after {@link detach}: a private copy of its last contents). */
+  buffer: ArrayBuffer | SharedArrayBuffer;
   readonly layout: RegionLayout;
-  readonly words: Int32Array;
-  readonly bytes: Uint8Array;
+  words: Int32Array;
+  bytes: Uint8Array;
   readonly inputTailWord: number;
   readonly inputHeadWord: number;
   readonly outputTailWord: number;
@@ -165,6 +166,18 @@ export class RingRegion {
     this.inputHeadWord = wordOf(layout.inputRingOffset + LINE_BYTES);
     this.outputTailWord = wordOf(layout.outputRingOffset);
     this.outputHeadWord = wordOf(layout.outputRingOffset + LINE_BYTES);
+  }
+
+  /**
+   * Copies the region into memory of its own and looks at the copy from now on: called before the
+   * mapped memory is freed, so telemetry stays readable after the kernel ended.
+   */
+  detach(): void {
+    const copy = new ArrayBuffer(this.layout.byteLength);
+    new Uint8Array(copy).set(this.bytes);
+    this.buffer = copy;
+    this.words = new Int32Array(copy);
+    this.bytes = new Uint8Array(copy);
   }
 
   /** Writes the header (before the device starts): zeroes everything else. */

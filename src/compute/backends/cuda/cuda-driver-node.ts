@@ -137,7 +137,14 @@ function bindDriver(): CudaDriver | string {
   const koffi = loadKoffi();
   if (typeof koffi === 'string') return koffi;
   let library: { func(signature: string): Fn };
-  const candidates = process.platform === 'win32' ? ['nvcuda.dll'] : ['libcuda.so.1', 'libcuda.so'];
+  // RINGKERNEL_LIBCUDA names another driver library (an unusual install, or the tests' stand-in).
+  const override = process.env['RINGKERNEL_LIBCUDA'];
+  const candidates =
+    override !== undefined && override !== ''
+      ? [override]
+      : process.platform === 'win32'
+        ? ['nvcuda.dll']
+        : ['libcuda.so.1', 'libcuda.so'];
   let lastError = '';
   for (const name of candidates) {
     try {
