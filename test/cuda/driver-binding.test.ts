@@ -38,26 +38,24 @@ if (library !== undefined) process.env['RINGKERNEL_LIBCUDA'] = library;
 
 // Imported after RINGKERNEL_LIBCUDA is set: the driver is loaded once per process.
 const { cudaBackend, createBackend, listAccelerators, cpuBackend } = await import('../../src/node.js');
-const { cudaRingKernel, CONTROL, DEVICE_MODE, DEVICE_STATE, probeCudaDevice } =
+const { CONTROL, DEVICE_MODE, DEVICE_STATE, probeCudaDevice } =
   await import('../../src/gpu-kernels/cuda/index.js');
 const { RingKernelRuntime } = await import('../../src/runtime/index.js');
-const { AddRequest, AddReply } = await import('./kernels.js');
+const { AddRequest, AddReply, adderKernel } = await import('./kernels.js');
+const { definePersistentConformance } = await import('./persistent-conformance.js');
 
 const FAKE_PTX = '// stand-in PTX\n.visible .entry rk_ring_kernel(\n)';
 
 function adder(ringCapacity = 16) {
-  return cudaRingKernel({
-    kernelId: 'adder',
-    input: AddRequest,
-    output: AddReply,
-    device: 'cuda',
-    ptx: FAKE_PTX,
-    lanes: 32,
-    ringCapacity,
-    cuda: 'output.sum = input.a + input.b;',
-    emulate: (request) => ({ sum: request.a + request.b }),
-  });
+  return adderKernel('cuda', { ptx: FAKE_PTX, ringCapacity });
 }
+
+// The stand-in's device thread runs only the adder: the suite's adder tests run on it.
+definePersistentConformance({
+  name: 'CUDA link over the stand-in libcuda',
+  skip,
+  adder: (options) => adderKernel('cuda', { ptx: FAKE_PTX, ...options }),
+});
 
 before(() => {
   delete process.env['FAKE_CUDA_WATCHDOG'];

@@ -1,5 +1,6 @@
 import { defineMessage, field } from '../../src/messages/index.js';
 import { cudaRingKernel, type CudaDeviceChoice } from '../../src/gpu-kernels/cuda/index.js';
+import type { KernelOptions } from '../../src/runtime/index.js';
 
 /** Shared by the conformance tests and the PTX compile check: every kernel shape the tests use. */
 export const Particle = defineMessage('CuParticle', {
@@ -60,13 +61,17 @@ export const AddRequest = defineMessage('CuAdd', { a: field.f32(), b: field.f32(
 export const AddReply = defineMessage('CuSum', { sum: field.f32() });
 
 /** Parallel order (one thread per message of a burst), no state. */
-export function adderKernel(device: CudaDeviceChoice, lanes = 128) {
+export function adderKernel(
+  device: CudaDeviceChoice,
+  options: { lanes?: number; ringCapacity?: number; ptx?: string } & KernelOptions = {},
+) {
   return cudaRingKernel({
     kernelId: 'adder',
+    lanes: 32,
+    ...options,
     input: AddRequest,
     output: AddReply,
     device,
-    lanes,
     cuda: 'output.sum = input.a + input.b;',
     emulate: (request) => ({ sum: request.a + request.b }),
   });
