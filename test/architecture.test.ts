@@ -72,3 +72,52 @@ test('the node entry (ringkernel/node) is where the Node adapters are reachable'
     assert.ok(files.includes(adapter), adapter);
   }
 });
+
+/** Strongly connected components of more than one file (or a file importing itself): import circles. */
+function importCircles(entries: readonly string[]): string[][] {
+  const graph = new Map<string, string[]>();
+  for (const entry of entries)
+    for (const [file, specifiers] of importClosure(entry))
+      graph.set(
+        file,
+        specifiers
+          .filter((specifier) => specifier.startsWith('.'))
+          .map((specifier) => join(dirname(file), specifier).replace(/\.js$/, '.ts'))
+          .filter((target) => existsSync(target)),
+      );
+  // Tarjan's algorithm.
+  let next = 0;
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const onStack = new Set<string>();
+  const circles: string[][] = [];
+  const connect = (file: string) => {
+    index.set(file, next);
+    low.set(file, next++);
+    stack.push(file);
+    onStack.add(file);
+    for (const target of graph.get(file) ?? []) {
+      if (!index.has(target)) {
+        connect(target);
+        low.set(file, Math.min(low.get(file)!, low.get(target)!));
+      } else if (onStack.has(target)) low.set(file, Math.min(low.get(file)!, index.get(target)!));
+    }
+    if (low.get(file) === index.get(file)) {
+      const component: string[] = [];
+      let member: string;
+      do {
+        member = stack.pop()!;
+        onStack.delete(member);
+        component.push(relative(root, member));
+      } while (member !== file);
+      if (component.length > 1 || (graph.get(file) ?? []).includes(file)) circles.push(component.sort());
+    }
+  };
+  for (const file of graph.keys()) if (!index.has(file)) connect(file);
+  return circles;
+}
+
+test('no import circles in the library, type-only imports included', () => {
+  assert.deepEqual(importCircles(['src/index.ts', 'src/node.ts', 'src/cli/main.ts']), []);
+});

@@ -1,6 +1,5 @@
 import { getAccelerator } from '../../src/compute/index.js';
 import {
-  isSoftwareAdapter,
   runAnomalyScenario,
   type AnomalyScenarioResult,
   type SyntheticSignal,
@@ -21,7 +20,7 @@ export async function runAnomalyExample(options: AnomalyExampleOptions): Promise
   const { backend, log } = options;
   let points = options.points ?? 1_000_000;
   const device = await getAccelerator({ backend });
-  if (options.points === undefined && backend === 'webgpu' && isSoftwareAdapter(device)) {
+  if (options.points === undefined && backend === 'webgpu' && device.software) {
     points = 100_000;
     log(`(${device.name} renders in software: streaming ${points} points instead of 1,000,000)`);
   }

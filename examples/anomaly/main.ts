@@ -3,7 +3,8 @@
  * scenario): npm run example:anomaly [-- --backend webgpu --points 1000000 --batch 100,500,1000]
  */
 import { parseArgs } from 'node:util';
-import { bestBackendKind, syntheticSignal } from '../../src/gpu-kernels/index.js';
+import { getAccelerator } from '../../src/compute/index.js';
+import { syntheticSignal } from '../../src/gpu-kernels/index.js';
 import { runAnomalyExample } from './anomaly.js';
 
 const { values } = parseArgs({
@@ -14,7 +15,13 @@ const { values } = parseArgs({
   },
 });
 const backend =
-  values.backend === 'best' ? await bestBackendKind() : values.backend === 'webgpu' ? 'webgpu' : 'cpu';
+  values.backend === 'auto'
+    ? (await getAccelerator({ backend: 'auto' })).backend === 'webgpu'
+      ? 'webgpu'
+      : 'cpu'
+    : values.backend === 'webgpu'
+      ? 'webgpu'
+      : 'cpu';
 const batchSizes = values.batch.split(',').map(Number);
 await runAnomalyExample({
   backend,

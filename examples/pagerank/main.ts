@@ -4,7 +4,6 @@
  */
 import { parseArgs } from 'node:util';
 import { getAccelerator } from '../../src/compute/index.js';
-import { isSoftwareAdapter } from '../../src/gpu-kernels/index.js';
 import { runPageRankExample } from './pagerank.js';
 
 const { values } = parseArgs({
@@ -17,11 +16,7 @@ const { values } = parseArgs({
 const backend = values.backend === 'webgpu' ? 'webgpu' : 'cpu';
 let nodes = Number(values.nodes ?? 1_000_000);
 let edges = Number(values.edges ?? nodes * 5);
-if (
-  values.nodes === undefined &&
-  backend === 'webgpu' &&
-  isSoftwareAdapter(await getAccelerator({ backend }))
-) {
+if (values.nodes === undefined && backend === 'webgpu' && (await getAccelerator({ backend })).software) {
   nodes = 100_000;
   edges = 500_000;
   console.log(`(software GPU: large graph reduced to ${nodes} nodes, ${edges} edges)`);

@@ -19,8 +19,9 @@ best available backend, then a short demo of the runtime: the guide's calculator
 kernels, and a pipeline ingest -> calibrate -> aggregate whose middle stage runs a compute kernel
 per batch. Prints results, throughput and a summary table of every kernel's telemetry.
 
-  --backend <name>     cpu, webgpu or auto (default: auto for the flagship kernels, which picks
-                       WebGPU only on a hardware GPU; cpu for the pipeline's compute stage)
+  --backend <name>     cpu, webgpu or auto (default: auto for the flagship kernels; cpu for the
+                       pipeline's compute stage). auto means a hardware GPU when there is one,
+                       else the CPU; a software GPU (llvmpipe, SwiftShader) runs only when named
   --runtime-only       skip the flagship kernels
   --readings <N>       sensor readings to push through the pipeline (default 20000)
   --dashboard [port]   serve the live dashboard (default port ${DEFAULT_DASHBOARD_PORT}) and keep a load
@@ -122,7 +123,7 @@ export async function demoCommand(argv: readonly string[], io: CliIO): Promise<n
     if (!values['runtime-only']) {
       const lines: string[] = [];
       flagship = await runFlagshipDemo({
-        backend: values.backend === undefined || backend === 'auto' ? 'best' : backend,
+        backend: values.backend === undefined ? 'auto' : backend,
         write: (text) => (values.json ? undefined : lines.push(text)),
         onProgress: (fraction, label) =>
           bar.update({ suite: 'flagship', suiteIndex: 0, suiteCount: 2, fraction, label }),

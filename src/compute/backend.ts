@@ -1,11 +1,13 @@
-import type { AcceleratorInfo, AcceleratorLimits } from './accelerator.js';
+import type { AcceleratorInfo, AcceleratorLimits } from './accelerator-info.js';
 import type { CompileCache } from './compile-cache.js';
-import type { DType } from './dtype.js';
+import type { DType, TypedArray } from './dtype.js';
 import type { AnyKernelDefinition } from './kernel.js';
-import type { UnifiedBuffer } from './unified-buffer.js';
 
 /** The backends ringkernel ships; custom backends may use other names. */
-export type BackendKind = 'cpu' | 'webgpu' | 'cuda';
+export const BACKEND_KINDS = ['cpu', 'webgpu'] as const;
+
+/** The name of a backend ringkernel ships (see {@link BACKEND_KINDS}). */
+export type BackendKind = (typeof BACKEND_KINDS)[number];
 
 /** An opaque device-side allocation owned by a backend (a `GPUBuffer` for WebGPU). */
 export interface DeviceAllocation {
@@ -15,11 +17,27 @@ export interface DeviceAllocation {
   readonly native: unknown;
 }
 
+/**
+ * A buffer argument as a backend sees it: a `UnifiedBuffer` bound to this backend, its device copy
+ * current (the orchestrator uploads before it launches).
+ */
+export interface LaunchBuffer {
+  readonly dtype: DType;
+  readonly shape: readonly number[];
+  /** Where the buffer starts in its device allocation (views share their parent's allocation). */
+  readonly byteOffset: number;
+  readonly byteLength: number;
+  /** The device allocation holding the buffer. */
+  readonly device: DeviceAllocation;
+  /** The host array, for backends that share host memory (CPU). */
+  readHost(): TypedArray;
+}
+
 /** Everything a backend needs to run one kernel launch; built and validated by the orchestrator. */
 export interface KernelLaunch {
   readonly kernel: AnyKernelDefinition;
   /** Buffer arguments in the kernel's declaration order (the binding order on WebGPU). */
-  readonly buffers: ReadonlyMap<string, UnifiedBuffer>;
+  readonly buffers: ReadonlyMap<string, LaunchBuffer>;
   /** Scalar arguments in declaration order, defaults and derived values filled in. */
   readonly scalars: ReadonlyMap<string, number>;
   /** Symbolic dimensions bound from the buffers' shapes (e.g. `m`, `k`, `n` for matmul). */
@@ -70,7 +88,17 @@ export interface BackendFactory {
   /** Higher is tried first by `backend: 'auto'`. */
   readonly priority: number;
   /** Lists the devices of this kind, with `available: false` and a reason when unusable. Never throws. */
-  discover(): Promise<AcceleratorInfo[]>;
+  discover(scope?: DeviceScope): Promise<AcceleratorInfo[]>;
   /** Creates a backend on the best device of this kind; throws `BackendUnavailableError` if there is none. */
-  create(): Promise<ComputeBackend>;
+  create(scope?: DeviceScope): Promise<ComputeBackend>;
+}
+
+/**
+ * Which devices a factory should consider. `backend: 'auto'` asks for hardware only: it would never
+ * pick a GPU emulated in software, so a factory may skip probing for one (Dawn's software paths are
+ * slow to start and print driver warnings).
+ */
+export interface DeviceScope {
+  /** Skip devices emulated in software (`AcceleratorInfo.software`). */
+  readonly hardwareOnly?: boolean;
 }

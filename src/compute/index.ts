@@ -1,19 +1,25 @@
 export {
+  looksLikeSoftwareAdapter,
+  type AcceleratorInfo,
+  type AcceleratorLimits,
+} from './accelerator-info.js';
+export {
   createBackend,
   defaultBackendFactories,
   getAccelerator,
   listAccelerators,
-  type AcceleratorInfo,
-  type AcceleratorLimits,
   type BackendChoice,
   type DiscoveryOptions,
-} from './accelerator.js';
+} from './discovery.js';
+export { BACKEND_KINDS } from './backend.js';
 export type {
   BackendFactory,
   BackendKind,
   ComputeBackend,
   DeviceAllocation,
+  DeviceScope,
   KernelLaunch,
+  LaunchBuffer,
 } from './backend.js';
 export { CompileCache, type CompileCacheStats, type CompileKey } from './compile-cache.js';
 export {
@@ -48,7 +54,6 @@ export {
   type BufferAccess,
   type BufferParameter,
   type CpuKernelContext,
-  type KernelArguments,
   type KernelDefinition as ComputeKernelDefinition,
   type KernelSpec,
   type ScalarParameter,
@@ -58,7 +63,12 @@ export {
 } from './kernel.js';
 export { dispatchSize } from './launch-geometry.js';
 export { MemoryPool, getMemoryPool, type MemoryPoolOptions, type MemoryPoolStats } from './memory-pool.js';
-export { ComputeOrchestrator, createOrchestrator, type OrchestratorOptions } from './orchestrator.js';
+export {
+  ComputeOrchestrator,
+  createOrchestrator,
+  type KernelArguments,
+  type OrchestratorOptions,
+} from './orchestrator.js';
 export type { Shape } from './shape.js';
 export {
   UnifiedBuffer,

@@ -1,6 +1,5 @@
 import { InvalidArgumentError } from '../errors.js';
 import type { DType, TypedArray } from './dtype.js';
-import type { UnifiedBuffer } from './unified-buffer.js';
 
 /** How a kernel uses a buffer parameter. `write` and `read-write` buffers are marked device-dirty after a launch. */
 export type BufferAccess = 'read' | 'write' | 'read-write';
@@ -96,10 +95,6 @@ export interface KernelDefinition<B extends string = string, S extends string = 
 /** A kernel definition with its parameter names erased (what backends see). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyKernelDefinition = KernelDefinition<any, any>;
-
-/** The arguments object a kernel takes: buffers by name, scalars by name (optional when defaulted/derived). */
-export type KernelArguments<B extends string, S extends string> = Readonly<Record<B, UnifiedBuffer>> &
-  Readonly<Partial<Record<S, number>>>;
 
 /** The dtypes buffer parameters accept when they declare none. */
 export const DEFAULT_DTYPES: readonly DType[] = ['float32', 'int32', 'uint32', 'float64'];

@@ -1,13 +1,17 @@
-import { createBackend, type BackendChoice, type DiscoveryOptions } from './accelerator.js';
+import { createBackend, type BackendChoice, type DiscoveryOptions } from './discovery.js';
 import type { BackendFactory, ComputeBackend } from './backend.js';
 import { CompileCache } from './compile-cache.js';
 import { ComputeDisposedError } from './errors.js';
 import type { DType } from './dtype.js';
-import type { KernelArguments, KernelDefinition } from './kernel.js';
+import type { KernelDefinition } from './kernel.js';
 import { MemoryPool } from './memory-pool.js';
 import type { Shape } from './shape.js';
 import { UnifiedBuffer } from './unified-buffer.js';
 import { resolveLaunch } from './validation.js';
+
+/** The arguments object a kernel takes: buffers by name, scalars by name (optional when defaulted/derived). */
+export type KernelArguments<B extends string, S extends string> = Readonly<Record<B, UnifiedBuffer>> &
+  Readonly<Partial<Record<S, number>>>;
 
 /** Options for {@link createOrchestrator}. */
 export interface OrchestratorOptions extends DiscoveryOptions {

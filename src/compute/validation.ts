@@ -16,6 +16,11 @@ const SCALAR_RANGES = {
   u32: [0, 2 ** 32 - 1],
 } as const;
 
+/** A validated launch whose buffers are the caller's `UnifiedBuffer`s (the orchestrator syncs them). */
+export interface ResolvedLaunch extends KernelLaunch {
+  readonly buffers: ReadonlyMap<string, UnifiedBuffer>;
+}
+
 /**
  * Checks `args` against the kernel's declared parameters for a launch on `backend`, binds the
  * shape symbols and fills in scalars. Every problem throws `KernelArgumentError` naming the
@@ -25,7 +30,7 @@ export function resolveLaunch(
   kernel: AnyKernelDefinition,
   args: Readonly<Record<string, unknown>>,
   backend: ComputeBackend,
-): KernelLaunch {
+): ResolvedLaunch {
   const fail = (parameter: string, problem: string): never => {
     throw new KernelArgumentError(kernel.name, parameter, problem);
   };

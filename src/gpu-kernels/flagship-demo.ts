@@ -1,7 +1,11 @@
-import { getAccelerator } from '../compute/index.js';
+import {
+  BackendUnavailableError,
+  getAccelerator,
+  type BackendChoice,
+  type BackendKind,
+} from '../compute/index.js';
 import { RingKernelRuntime } from '../runtime/index.js';
 import { syntheticSignal } from './anomaly/index.js';
-import { bestBackendKind } from './backend-selection.js';
 import {
   PageRankEdgeUpdate,
   PageRankGraph,
@@ -16,8 +20,8 @@ import { runAnomalyScenario, type AnomalyScenarioResult } from './scenarios.js';
 
 /** Options of {@link runFlagshipDemo}. */
 export interface FlagshipDemoOptions {
-  /** Default `'best'`: WebGPU on a hardware GPU, else the CPU backend. */
-  readonly backend?: 'best' | 'cpu' | 'webgpu';
+  /** Default `'auto'`: WebGPU on a hardware GPU, else the CPU backend. */
+  readonly backend?: BackendChoice;
   /** Writes raw text (lines end with `\n`). Default: `console.log` per line. */
   readonly write?: (text: string) => void;
   /** Redraws one progress bar in place with `\r` (for a terminal). Default false. */
@@ -89,12 +93,13 @@ export async function runFlagshipDemo(options: FlagshipDemoOptions = {}): Promis
     } else if (fraction >= 1) line(progressLine(label, 1));
   };
 
-  const choice = options.backend ?? 'best';
-  const kind = choice === 'best' ? await bestBackendKind() : choice;
-  const device = await getAccelerator({ backend: kind });
+  const choice = options.backend ?? 'auto';
+  const device = await getAccelerator({ backend: choice });
+  if (!device.available) throw new BackendUnavailableError(choice, device.reason ?? 'no usable device');
+  const kind = device.backend as BackendKind;
   line('ringkernel flagship demo: GPU-native actors with device-resident state');
   line(
-    `backend: ${kind} (${device.name})${choice === 'best' && kind === 'cpu' ? ' — no hardware GPU found' : ''}`,
+    `backend: ${kind} (${device.name})${choice === 'auto' && kind === 'cpu' ? ' — no hardware GPU found' : ''}`,
   );
   line();
 

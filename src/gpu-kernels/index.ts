@@ -13,13 +13,7 @@ export type {
   StateViews,
 } from './state-buffers.js';
 export type { BatchOrder } from './wgsl-program.js';
-export {
-  bestBackendKind,
-  isSoftwareAdapter,
-  resolveKernelBackend,
-  type KernelBackendOption,
-  type ResolvedBackend,
-} from './backend-selection.js';
+export { resolveKernelBackend, type KernelBackendOption, type ResolvedBackend } from './backend-selection.js';
 export { GpuKernelDefinitionError, GpuKernelInputError } from './errors.js';
 export { progressLine } from './progress-line.js';
 export {

@@ -1,10 +1,10 @@
-export { RingKernelRuntime, type RuntimeOptions, type TerminateOptions } from './runtime.js';
+export { RingKernelRuntime, type RuntimeOptions } from './runtime.js';
 export { ringKernel, type KernelFunction } from './ring-kernel.js';
 export type { KernelContext, HandlerContext } from './kernel-context.js';
 export type { MessageHandlers, HandlerKernelContext, HandlerResult } from './handler-kernel.js';
 export type { KernelDefinition, KernelExecution, KernelOptions, KernelPort } from './kernel-port.js';
 export type { KernelState } from './kernel-state.js';
-export type { TerminationReport } from './termination-report.js';
+export type { TerminateOptions, TerminationReport } from './termination-report.js';
 export type { RuntimeEventMap, RuntimeEventName, RuntimeListener } from './events.js';
 export {
   KernelAlreadyExistsError,
@@ -17,6 +17,7 @@ export {
 export { LocalKernelContext } from './local-kernel-context.js';
 export {
   pipelineOf,
+  type PipelineHost,
   PipelineBuilder,
   Pipeline,
   StageResult,

@@ -12,10 +12,9 @@ import { isPromiseLike } from './handler-kernel.js';
 import { withCorrelationId } from '../messages/define.js';
 import { RESOLVED } from '../queues/mailbox.js';
 import { Route, type RouteStrategy } from './routes.js';
-import type { RingKernelRuntime } from './runtime.js';
 import type { SupervisionOptions } from './supervision.js';
 import { KernelNotFoundError } from './errors.js';
-import type { TerminationReport } from './termination-report.js';
+import type { TerminateOptions, TerminationReport } from './termination-report.js';
 
 /**
  * What a pipeline emits when a stage fails on a message: the guide's StageResult. It carries the
@@ -195,16 +194,37 @@ function aggregateBody(
  * const result = await pipeline.request(Reading.create({ value: 42 }), { timeout: 1000 });
  * ```
  */
-export function pipelineOf(runtime: RingKernelRuntime, name: string): PipelineBuilder {
+/**
+ * The part of the runtime a pipeline builds on (a `RingKernelRuntime` is one): pipelines use only
+ * the runtime's public surface, and the runtime does not depend on them.
+ */
+export interface PipelineHost {
+  launch<In extends Message, Out extends Message>(
+    kernelId: string,
+    definition: KernelDefinition<In, Out>,
+  ): Promise<void>;
+  activate(kernelId: string): Promise<void>;
+  terminate(kernelId: string, options?: TerminateOptions): Promise<TerminationReport>;
+  send(kernelId: string, message: Message, options?: WaitOptions): Promise<void>;
+  receive<Output extends Message = Message>(kernelId: string, options?: WaitOptions): Promise<Output>;
+  awaitReply<Reply extends Message = Message>(
+    kernelId: string,
+    correlationId: string,
+    options?: WaitOptions,
+  ): Promise<Reply>;
+  getTelemetry(kernelId: string): KernelTelemetrySnapshot;
+}
+
+export function pipelineOf(runtime: PipelineHost, name: string): PipelineBuilder {
   return new PipelineBuilder(runtime, name);
 }
 
 export class PipelineBuilder {
-  readonly #runtime: RingKernelRuntime;
+  readonly #runtime: PipelineHost;
   readonly #name: string;
   readonly #stages: StagePlan[] = [];
 
-  constructor(runtime: RingKernelRuntime, name: string) {
+  constructor(runtime: PipelineHost, name: string) {
     if (typeof name !== 'string' || name.length === 0) {
       throw new InvalidArgumentError(`a pipeline needs a non-empty name; got ${describeValue(name)}`);
     }
@@ -346,13 +366,13 @@ export class Pipeline implements AsyncDisposable {
   readonly name: string;
   /** The stages in order, with the kernel ids of their replicas. */
   readonly stages: readonly { readonly name: string; readonly kernelIds: readonly string[] }[];
-  readonly #runtime: RingKernelRuntime;
+  readonly #runtime: PipelineHost;
   readonly #entry: Route;
   readonly #exit: string;
   #termination: Promise<PipelineTerminationReport> | undefined;
 
   constructor(
-    runtime: RingKernelRuntime,
+    runtime: PipelineHost,
     name: string,
     stages: readonly { readonly name: string; readonly kernelIds: readonly string[] }[],
     entry: Route,

@@ -38,7 +38,7 @@ import {
 import { TopicBroker, type Subscription, type SubscriptionOptions } from './topics.js';
 import { allowedFrom, type KernelOperation, type KernelState } from './kernel-state.js';
 import { checkKernelId } from './ring-kernel.js';
-import type { TerminationReport } from './termination-report.js';
+import type { TerminateOptions, TerminationReport } from './termination-report.js';
 
 const DEFAULT_LATENCY_SAMPLING = 16;
 const RESOLVED_TRUE = Promise.resolve(true);
@@ -64,12 +64,6 @@ export interface RuntimeOptions {
   readonly kernels?: readonly AnyKernelDefinition[] | undefined;
   /** Capacity of the dead-letter queue. Default 10,000 (the oldest entries are discarded past it, counted). */
   readonly deadLetterCapacity?: number | undefined;
-}
-
-/** Options of `terminate` / `terminateAll`. */
-export interface TerminateOptions {
-  /** How long to wait for the kernel function to return before force-stopping it. Default: the kernel's `terminateTimeout` (5000 ms). */
-  readonly timeout?: number | undefined;
 }
 
 /** A supervisor group as `runtime.supervise` returns it. */

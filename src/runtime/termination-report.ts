@@ -22,3 +22,9 @@ export interface TerminationReport {
   /** The error the kernel failed with, if it failed. */
   readonly error?: unknown;
 }
+
+/** Options of `terminate` / `terminateAll`. */
+export interface TerminateOptions {
+  /** How long to wait for the kernel function to return before force-stopping it. Default: the kernel's `terminateTimeout` (5000 ms). */
+  readonly timeout?: number | undefined;
+}

@@ -59,6 +59,7 @@ export class RecordingBackend implements ComputeBackend {
     vendor: 'test',
     architecture: 'test',
     available: true,
+    software: false,
     limits: this.limits,
     features: [],
     details: {},

@@ -50,12 +50,38 @@ function adder(ringCapacity = 16) {
   return adderKernel('cuda', { ptx: FAKE_PTX, ringCapacity });
 }
 
-// The stand-in's device thread runs only the adder: the suite's adder tests run on it.
-definePersistentConformance({
-  name: 'CUDA link over the stand-in libcuda',
-  skip,
-  adder: (options) => adderKernel('cuda', { ptx: FAKE_PTX, ...options }),
-});
+test(
+  'discovery says why CUDA is unusable and never throws: no libcuda, driver too old, no device',
+  { skip },
+  async () => {
+    const reasonWith = async (environment: Record<string, string>): Promise<string | undefined> => {
+      const saved = { ...process.env };
+      Object.assign(process.env, environment);
+      try {
+        const [entry, ...rest] = await cudaBackend().discover();
+        assert.equal(rest.length, 0);
+        assert.equal(entry?.available, false);
+        assert.equal(entry?.backend, 'cuda');
+        await assert.rejects(cudaBackend().create(), /not available/);
+        return entry?.reason;
+      } finally {
+        for (const key of Object.keys(environment)) delete process.env[key];
+        Object.assign(process.env, saved);
+      }
+    };
+    assert.match(
+      (await reasonWith({ RINGKERNEL_LIBCUDA: '/nonexistent/libcuda.so.1' }))!,
+      /no CUDA driver: .*could not be loaded/,
+    );
+    assert.match(
+      (await reasonWith({ FAKE_CUDA_VERSION: '11080' }))!,
+      /driver is too old: version 11\.8, ringkernel needs 12\.0/,
+    );
+    assert.match((await reasonWith({ FAKE_CUDA_NO_DEVICE: '1' }))!, /no CUDA device/);
+    const probe = await probeCudaDevice();
+    assert.equal(probe.available, true, 'the stand-in itself is usable');
+  },
+);
 
 before(() => {
   delete process.env['FAKE_CUDA_WATCHDOG'];
@@ -77,7 +103,12 @@ test('discovery lists the device with its attributes; the cuda backend moves byt
   assert.ok(cuda.features.includes('persistent-kernels'));
   assert.equal(cuda.details['driverVersion'], '13.0');
 
-  const backend = await createBackend({ backend: 'cuda', factories: [cudaBackend(), cpuBackend()] });
+  // 'auto' passes the cuda backend by (no standard-library kernels yet) ...
+  const auto = await createBackend({ backend: 'auto', factories: [cudaBackend(), cpuBackend()] });
+  assert.equal(auto.kind, 'cpu');
+  auto.dispose();
+  // ... and by name it gives device memory through the driver.
+  const backend = await cudaBackend().create();
   try {
     assert.equal(backend.kind, 'cuda');
     const allocation = backend.allocate(10);
@@ -129,3 +160,10 @@ for (const mode of ['persistent', 'relaunch'] as const)
     assert.equal(report.graceful, true);
     assert.equal(region.load(CONTROL.deviceState), DEVICE_STATE.terminated);
   });
+
+// The stand-in's device thread runs only the adder: the suite's adder tests run on it.
+definePersistentConformance({
+  name: 'CUDA link over the stand-in libcuda',
+  skip,
+  adder: (options) => adderKernel('cuda', { ptx: FAKE_PTX, ...options }),
+});

@@ -2,7 +2,6 @@ import { getAccelerator } from '../../compute/index.js';
 import {
   anomalyDetector,
   anomalyMessages,
-  isSoftwareAdapter,
   randomGraph,
   runAnomalyScenario,
   runPageRankScenario,
@@ -89,7 +88,7 @@ async function backendsToRun(
     context.log(`gpu-kernels: no WebGPU adapter (${gpu.reason ?? 'unknown'}); webgpu figures skipped`);
     return plans;
   }
-  if (isSoftwareAdapter(gpu)) {
+  if (gpu.software) {
     context.log(
       `gpu-kernels: WebGPU adapter '${gpu.name}' renders in software: webgpu figures use ${SIZES.software.points} points ` +
         `and ${SIZES.software.nodes} nodes / ${SIZES.software.edges} edges, not comparable with hardware GPUs`,

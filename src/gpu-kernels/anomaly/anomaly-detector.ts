@@ -52,7 +52,7 @@ type DetectorKernel = GpuRingKernelDefinition<
  *
  * @example
  * ```ts
- * const detector = anomalyDetector({ kernelId: 'anomaly', batchSize: 1000, backend: 'best' });
+ * const detector = anomalyDetector({ kernelId: 'anomaly', batchSize: 1000, backend: 'auto' });
  * await runtime.launch('anomaly', detector);
  * await runtime.activate('anomaly');
  * const { Batch } = anomalyMessages(1000);

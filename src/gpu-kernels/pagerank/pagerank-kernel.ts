@@ -56,7 +56,7 @@ function isStopping(state: KernelState): boolean {
  *
  * @example
  * ```ts
- * await runtime.launch('pagerank', pageRankKernel({ backend: 'best' }));
+ * await runtime.launch('pagerank', pageRankKernel({ backend: 'auto' }));
  * await runtime.activate('pagerank');
  * await runtime.request('pagerank', PageRankGraph.create({ nodeCount: 3, sources: [0, 1, 2, 2, 0], targets: [1, 2, 0, 1, 2] }));
  * const { ranks } = await runtime.request<PageRankRanks>('pagerank', PageRankQuery.create({}));

@@ -1,4 +1,4 @@
-import type { AcceleratorInfo, AcceleratorLimits } from '../../accelerator.js';
+import type { AcceleratorInfo, AcceleratorLimits } from '../../accelerator-info.js';
 import type { BackendFactory, ComputeBackend, DeviceAllocation, KernelLaunch } from '../../backend.js';
 import type { DType, TypedArray } from '../../dtype.js';
 import { KernelNotImplementedError } from '../../errors.js';
@@ -34,6 +34,7 @@ function cpuInfo(facts: CpuHostFacts): AcceleratorInfo {
     vendor: 'host',
     architecture: 'javascript',
     available: true,
+    software: false,
     ...(facts.memoryBytes === undefined ? {} : { memoryBytes: facts.memoryBytes }),
     limits: CPU_LIMITS,
     features: ['float64', 'int8', 'uint8'],

@@ -1,5 +1,5 @@
-import type { AcceleratorInfo, AcceleratorLimits } from '../../accelerator.js';
-import { unavailableAccelerator } from '../../accelerator.js';
+import type { AcceleratorInfo, AcceleratorLimits } from '../../accelerator-info.js';
+import { unavailableAccelerator } from '../../accelerator-info.js';
 import type { BackendFactory, ComputeBackend, DeviceAllocation, KernelLaunch } from '../../backend.js';
 import type { DType } from '../../dtype.js';
 import { BackendUnavailableError, KernelNotImplementedError } from '../../errors.js';
@@ -40,6 +40,7 @@ function describeDevice(driver: CudaDriver, ordinal: number): AcceleratorInfo {
     vendor: 'nvidia',
     architecture: `sm_${major}${minor}`,
     available: true,
+    software: false,
     memoryBytes,
     limits,
     features,
@@ -144,9 +145,10 @@ export class CudaBackend implements ComputeBackend {
 }
 
 /**
- * Factory for the CUDA backend (priority -1: `'auto'` never prefers it while its standard-library
- * kernels are missing; ask for it with `{ backend: 'cuda' }`). Discovery reports why CUDA is
- * unavailable instead of throwing.
+ * Factory for the CUDA backend. `'auto'` passes it by while its standard-library kernels are
+ * missing (its `create` refuses the hardware-only scope `'auto'` uses); ask for it by name with
+ * `{ backend: 'cuda', factories: [cudaBackend(), ...] }`. Discovery reports why CUDA is unavailable
+ * (no koffi, no libcuda, driver too old, no device) instead of throwing.
  *
  * @example
  * ```ts
@@ -158,7 +160,14 @@ export function cudaBackend(): BackendFactory {
     kind: 'cuda',
     priority: -1,
     discover: discoverCuda,
-    create: () => {
+    create: (scope) => {
+      if (scope?.hardwareOnly === true)
+        return Promise.reject(
+          new BackendUnavailableError(
+            'cuda',
+            "its standard-library kernels are not written yet, so 'auto' passes it by; name it ({ backend: 'cuda' }) for its buffers",
+          ),
+        );
       const driver = loadCudaDriver();
       if (typeof driver === 'string') return Promise.reject(new BackendUnavailableError('cuda', driver));
       try {

@@ -126,10 +126,12 @@ let cached: CudaDriver | string | undefined;
 
 /**
  * Loads libcuda.so.1 and calls `cuInit(0)`. Returns the bound driver, or a one-line reason it is
- * unusable (no koffi, no libcuda, driver too old, cuInit failed). Never throws; cached per process.
+ * unusable (no koffi, no libcuda, driver too old, no device, cuInit failed). Never throws. A bound
+ * driver is kept for the process; a failure is probed again on the next call.
  */
 export function loadCudaDriver(): CudaDriver | string {
-  cached ??= bindDriver();
+  if (typeof cached === 'object') return cached;
+  cached = bindDriver();
   return cached;
 }
 

@@ -10,7 +10,7 @@
  * OpenGL ES software path first (adapter in `compatibility` mode, `EGL_PLATFORM=surfaceless`),
  * then the other.
  */
-import type { GpuCandidate } from './webgpu-backend.js';
+import type { GpuCandidate } from './gpu-candidate.js';
 
 interface DawnModule {
   create(flags: string[]): GPU;
@@ -43,6 +43,30 @@ export interface DawnOptions {
   readonly backend?: string;
   /** Loads the `webgpu` module; injectable so tests can simulate its absence. */
   readonly importModule?: () => Promise<unknown>;
+  /**
+   * Only entry points that can reach a hardware GPU (not Mesa's OpenGL ES path), and none at all on
+   * Linux without a GPU device node: probing Dawn there only prints driver warnings.
+   */
+  readonly hardwareOnly?: boolean;
+}
+
+const NODE_FS = 'node:fs';
+
+/**
+ * False on Linux when no GPU device node exists (render nodes, NVIDIA, WSL's dxg): no driver could
+ * then give Dawn a hardware adapter. True elsewhere or when it cannot be told.
+ */
+async function mayHaveGpuDevice(): Promise<boolean> {
+  const platform = (globalThis as { process?: { platform?: string } }).process?.platform;
+  if (platform !== 'linux') return true;
+  try {
+    const fs = (await import(NODE_FS)) as { readdirSync(path: string): string[] };
+    const dev = fs.readdirSync('/dev');
+    if (dev.some((name) => name.startsWith('nvidia') || name === 'dxg')) return true;
+    return dev.includes('dri') && fs.readdirSync('/dev/dri').some((name) => name.startsWith('renderD'));
+  } catch {
+    return true;
+  }
 }
 
 function candidatesFor(backend: string): { flags: string[]; adapterOptions: GPURequestAdapterOptions }[] {
@@ -58,6 +82,8 @@ function candidatesFor(backend: string): { flags: string[]; adapterOptions: GPUR
 /** The GPU entry points to try, in order, through Dawn. Rejects if the `webgpu` package cannot be loaded. */
 export async function loadDawnCandidates(options: DawnOptions = {}): Promise<GpuCandidate[]> {
   const env = environment();
+  if (options.hardwareOnly === true && options.importModule === undefined && !(await mayHaveGpuDevice()))
+    return [];
   let module: DawnModule;
   try {
     module = (await (options.importModule ?? importDawn)()) as DawnModule;
@@ -73,8 +99,12 @@ export async function loadDawnCandidates(options: DawnOptions = {}): Promise<Gpu
   const processEnv = (globalThis as { process?: ProcessLike }).process?.env;
   if (processEnv !== undefined) processEnv.EGL_PLATFORM ??= 'surfaceless';
   const chosen = options.backend ?? env.RINGKERNEL_WEBGPU_BACKEND;
-  const plans =
-    chosen !== undefined && chosen !== ''
+  const explicit = chosen !== undefined && chosen !== '';
+  const plans = options.hardwareOnly
+    ? explicit && chosen !== 'opengles' && chosen !== 'opengl'
+      ? candidatesFor(chosen)
+      : candidatesFor('default')
+    : explicit
       ? candidatesFor(chosen)
       : env.RINGKERNEL_GPU_MACHINE === '1'
         ? [...candidatesFor('default'), ...candidatesFor('opengles')]

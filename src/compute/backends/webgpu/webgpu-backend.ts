@@ -1,11 +1,19 @@
 /// <reference types="@webgpu/types" />
 import {
   errorText,
+  looksLikeSoftwareAdapter,
   unavailableAccelerator,
   type AcceleratorInfo,
   type AcceleratorLimits,
-} from '../../accelerator.js';
-import type { BackendFactory, ComputeBackend, DeviceAllocation, KernelLaunch } from '../../backend.js';
+} from '../../accelerator-info.js';
+import type {
+  BackendFactory,
+  ComputeBackend,
+  DeviceAllocation,
+  DeviceScope,
+  KernelLaunch,
+  LaunchBuffer,
+} from '../../backend.js';
 import type { CompileCache } from '../../compile-cache.js';
 import { wgslType, type DType } from '../../dtype.js';
 import {
@@ -17,8 +25,8 @@ import {
   UnsupportedDtypeError,
 } from '../../errors.js';
 import { dispatchSize } from '../../launch-geometry.js';
-import type { UnifiedBuffer } from '../../unified-buffer.js';
 import { loadDawnCandidates, type DawnOptions } from './dawn-loader.js';
+import type { GpuCandidate } from './gpu-candidate.js';
 
 // Spec-defined flag values (WebGPU §GPUBufferUsage / GPUMapMode); read here rather than from
 // globals so the Dawn module need not be installed onto globalThis.
@@ -29,13 +37,6 @@ const USAGE_UNIFORM = 0x0040;
 const USAGE_STORAGE = 0x0080;
 const MAP_MODE_READ = 0x0001;
 const STAGE_COMPUTE = 0x4;
-
-/** One way to reach a GPU: an entry point and the adapter options to ask it with. */
-export interface GpuCandidate {
-  readonly gpu: GPU;
-  readonly adapterOptions: GPURequestAdapterOptions;
-  readonly label: string;
-}
 
 /** Options for {@link webgpuBackend}. */
 export interface WebgpuBackendOptions extends DawnOptions {
@@ -53,8 +54,9 @@ interface FoundAdapter {
   readonly label: string;
 }
 
-async function findAdapter(options: WebgpuBackendOptions): Promise<FoundAdapter> {
+async function findAdapter(options: WebgpuBackendOptions, scope: DeviceScope = {}): Promise<FoundAdapter> {
   const navigatorGpu = (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
+  const hardwareOnly = scope.hardwareOnly === true;
   const candidates = await (options.loadGPU?.() ??
     (navigatorGpu !== undefined
       ? Promise.resolve([
@@ -64,19 +66,30 @@ async function findAdapter(options: WebgpuBackendOptions): Promise<FoundAdapter>
             label: 'navigator.gpu',
           },
         ] as GpuCandidate[])
-      : loadDawnCandidates(options)));
+      : loadDawnCandidates({ ...options, hardwareOnly })));
   const tried: string[] = [];
   for (const candidate of candidates) {
     try {
       const adapter = await candidate.gpu.requestAdapter(candidate.adapterOptions);
-      if (adapter !== null) return { adapter, label: candidate.label };
+      const found = adapter === null ? undefined : { adapter, label: candidate.label };
+      if (found !== undefined && hardwareOnly && describeAdapter(found, found.adapter.limits).software) {
+        tried.push(
+          `${candidate.label}: only a software adapter (${found.adapter.info.description || 'unnamed'})`,
+        );
+        continue;
+      }
+      if (found !== undefined) return found;
       tried.push(`${candidate.label}: no adapter`);
     } catch (error) {
       tried.push(`${candidate.label}: ${errorText(error)}`);
     }
   }
   throw new Error(
-    tried.length === 0 ? 'no GPU entry point to try' : `no WebGPU adapter found (${tried.join('; ')})`,
+    tried.length === 0
+      ? hardwareOnly
+        ? 'no hardware GPU found (no GPU device node: /dev/dri/renderD*, /dev/nvidia*)'
+        : 'no GPU entry point to try'
+      : `no ${hardwareOnly ? 'hardware ' : ''}WebGPU adapter found (${tried.join('; ')})`,
   );
 }
 
@@ -94,7 +107,7 @@ function limitsOf(limits: GPUSupportedLimits): AcceleratorLimits {
 
 function describeAdapter(found: FoundAdapter, limits: GPUSupportedLimits): AcceleratorInfo {
   const info = found.adapter.info;
-  return {
+  const described = {
     backend: 'webgpu',
     name: info.description || info.device || 'WebGPU adapter',
     vendor: info.vendor || 'unknown',
@@ -109,6 +122,7 @@ function describeAdapter(found: FoundAdapter, limits: GPUSupportedLimits): Accel
       featureLevel: String((found.adapter as { featureLevel?: string }).featureLevel ?? 'core'),
     },
   };
+  return { ...described, software: looksLikeSoftwareAdapter(described) };
 }
 
 let instances = 0;
@@ -301,8 +315,8 @@ export class WebgpuBackend implements ComputeBackend {
     const entries = [...launch.buffers];
     for (let i = 0; i < entries.length; i++) {
       for (let j = i + 1; j < entries.length; j++) {
-        const [nameA, a] = entries[i] as [string, UnifiedBuffer];
-        const [nameB, b] = entries[j] as [string, UnifiedBuffer];
+        const [nameA, a] = entries[i] as [string, LaunchBuffer];
+        const [nameB, b] = entries[j] as [string, LaunchBuffer];
         const writes =
           launch.kernel.buffers[nameA]?.access !== 'read' || launch.kernel.buffers[nameB]?.access !== 'read';
         if (!writes || a.device.native !== b.device.native) continue;
@@ -402,18 +416,18 @@ export function webgpuBackend(options: WebgpuBackendOptions = {}): BackendFactor
   return {
     kind: 'webgpu',
     priority: options.priority ?? 10,
-    async discover(): Promise<AcceleratorInfo[]> {
+    async discover(scope?: DeviceScope): Promise<AcceleratorInfo[]> {
       try {
-        const found = await findAdapter(options);
+        const found = await findAdapter(options, scope);
         return [describeAdapter(found, found.adapter.limits)];
       } catch (error) {
         return [unavailableAccelerator('webgpu', errorText(error))];
       }
     },
-    async create(): Promise<ComputeBackend> {
+    async create(scope?: DeviceScope): Promise<ComputeBackend> {
       let found: FoundAdapter;
       try {
-        found = await findAdapter(options);
+        found = await findAdapter(options, scope);
       } catch (error) {
         throw new BackendUnavailableError('webgpu', errorText(error));
       }
