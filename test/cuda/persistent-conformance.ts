@@ -11,7 +11,8 @@ import { CONTROL, DEVICE_STATE } from '../../src/gpu-kernels/cuda/index.js';
 import { defineMessage, field } from '../../src/messages/index.js';
 import { RingKernelRuntime, type KernelOptions } from '../../src/runtime/index.js';
 import { nextEvent } from '../runtime/helpers.js';
-import { AddReply, AddRequest, Moved, Particle, type adderKernel, type particleKernel } from './kernels.js';
+import type { AddReply, Moved } from './kernels.js';
+import { AddRequest, Particle, type adderKernel, type particleKernel } from './kernels.js';
 
 type Sum = ReturnType<typeof AddReply.create>;
 type MovedReply = ReturnType<typeof Moved.create>;

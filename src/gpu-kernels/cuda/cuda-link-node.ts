@@ -2,7 +2,6 @@ import {
   DEVICE_ATTRIBUTE,
   loadCudaDriver,
   type CudaDriver,
-  type CuHandle,
 } from '../../compute/backends/cuda/cuda-driver-node.js';
 import { compilePtx } from '../../compute/backends/cuda/ptx-compiler-node.js';
 import type { StateBufferSpec } from '../state-buffers.js';
@@ -92,9 +91,9 @@ export async function startCudaLink(options: CudaLinkOptions): Promise<DeviceLin
   try {
     const mapped = driver.hostAllocMapped(options.layout.byteLength);
     cleanups.push(() => driver.hostFree(mapped.host));
-    let region: RingRegion | undefined;
+    const live = new RingRegion(mapped.view, options.layout);
     // Before the mapped memory goes, the region keeps a copy (telemetry stays readable).
-    cleanups.push(() => region?.detach());
+    cleanups.push(() => live.detach());
     const statePointers: bigint[] = [];
     const stateBytes = new Map<string, { pointer: bigint; spec: StateBufferSpec }>();
     for (const [name, spec] of options.state) {
@@ -108,9 +107,7 @@ export async function startCudaLink(options: CudaLinkOptions): Promise<DeviceLin
       statePointers.push(pointer);
       stateBytes.set(name, { pointer, spec });
     }
-    region = new RingRegion(mapped.view, options.layout);
-    region.initialise(statePointers);
-    const live = region;
+    live.initialise(statePointers);
     const ptx = options.ptx ?? compilePtx(options.source, probe.arch);
     const module = driver.moduleLoadData(ptx);
     cleanups.push(() => driver.moduleUnload(module));

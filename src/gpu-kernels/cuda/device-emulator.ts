@@ -37,7 +37,8 @@ const SLEEP_MS = 20;
 /** Compiles the body source into a function (it runs in the emulator's own thread). */
 export function compileEmulatorBody(source: string): EmulatorBody {
   // eslint-disable-next-line @typescript-eslint/no-implied-eval -- the body is the kernel author's own code, shipped as source to the emulator thread
-  const made = new Function(`"use strict"; return (${source});`)() as unknown;
+  const factory = new Function(`"use strict"; return (${source});`) as () => unknown;
+  const made = factory();
   if (typeof made !== 'function') throw new TypeError('the emulator body must be a function expression');
   return made as EmulatorBody;
 }
