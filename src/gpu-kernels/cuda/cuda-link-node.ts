@@ -1,9 +1,12 @@
 import {
+  CUDA_RESULT,
+  CudaDriverError,
   DEVICE_ATTRIBUTE,
   loadCudaDriver,
   type CudaDriver,
+  type CuHandle,
 } from '../../compute/backends/cuda/cuda-driver-node.js';
-import { compilePtx } from '../../compute/backends/cuda/ptx-compiler-node.js';
+import { compilePtx, findNvcc } from '../../compute/backends/cuda/ptx-compiler-node.js';
 import type { StateBufferSpec } from '../state-buffers.js';
 import { initialStateArray } from '../state-buffers.js';
 import { CUDA_ENTRY_POINT } from './cuda-program.js';
@@ -51,6 +54,24 @@ export function probeCudaDevice(): Promise<CudaProbe> {
     });
   } catch (error) {
     return Promise.resolve({ available: false, reason: `CUDA probe failed: ${(error as Error).message}` });
+  }
+}
+
+/**
+ * The kernel's module: from the given (or shipped) PTX, else compiled by nvcc for this device. PTX
+ * newer than the driver understands (shipped PTX is built by a recent nvcc) is rebuilt with the
+ * local nvcc when there is one.
+ */
+function loadModule(driver: CudaDriver, options: CudaLinkOptions, arch: string): CuHandle {
+  if (options.ptx === undefined) return driver.moduleLoadData(compilePtx(options.source, arch));
+  try {
+    return driver.moduleLoadData(options.ptx);
+  } catch (error) {
+    const tooNew =
+      error instanceof CudaDriverError &&
+      (error.result === CUDA_RESULT.unsupportedPtxVersion || error.result === CUDA_RESULT.invalidPtx);
+    if (!tooNew || findNvcc() === undefined) throw error;
+    return driver.moduleLoadData(compilePtx(options.source, arch));
   }
 }
 
@@ -108,8 +129,7 @@ export async function startCudaLink(options: CudaLinkOptions): Promise<DeviceLin
       stateBytes.set(name, { pointer, spec });
     }
     live.initialise(statePointers);
-    const ptx = options.ptx ?? compilePtx(options.source, probe.arch);
-    const module = driver.moduleLoadData(ptx);
+    const module = loadModule(driver, options, probe.arch);
     cleanups.push(() => driver.moduleUnload(module));
     const kernel = driver.moduleFunction(module, CUDA_ENTRY_POINT);
     const stream = driver.streamCreate(true);

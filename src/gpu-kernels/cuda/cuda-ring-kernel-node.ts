@@ -30,6 +30,7 @@ import {
 } from './ring-protocol.js';
 import { plainFields } from './struct-codec.js';
 import { probeCudaDevice, startCudaLink } from './cuda-link-node.js';
+import { shippedPtxFor } from './ptx-cache-node.js';
 
 /** Where a persistent CUDA kernel runs: `'auto'` = the GPU when one is usable, else the emulator. */
 export type CudaDeviceChoice = 'auto' | 'cuda' | 'emulator';
@@ -71,7 +72,10 @@ export interface CudaRingKernelOptions<
   readonly ringCapacity?: number;
   /** Default `'auto'`. */
   readonly device?: CudaDeviceChoice;
-  /** PTX built ahead of time for this exact source (`npm run build:ptx`); else it is compiled at launch. */
+  /**
+   * PTX built ahead of time for this exact source. Default: the PTX shipped in the package when the
+   * source is one of the shipped kernels (`npm run build:ptx`), else nvcc compiles it at launch.
+   */
   readonly ptx?: string;
 }
 
@@ -205,7 +209,14 @@ export function cudaRingKernel<
       const id = port.kernelId;
       let link: DeviceLink;
       if (target.kind === 'cuda') {
-        link = await startCudaLink({ kernelId: id, layout, source, ptx: options.ptx, state, lanes });
+        link = await startCudaLink({
+          kernelId: id,
+          layout,
+          source,
+          ptx: options.ptx ?? shippedPtxFor(source),
+          state,
+          lanes,
+        });
       } else {
         link = startEmulatorLink({
           kernelId: id,

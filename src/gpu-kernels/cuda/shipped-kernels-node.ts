@@ -11,3 +11,6 @@ export function shippedCudaSources(): Record<string, string> {
 
 /** Targets every kernel is compiled for: the H100's sm_90 and a generic PTX target JIT-compiled on any sm_75+. */
 export const PTX_TARGETS = ['sm_90', 'compute_75'] as const;
+
+/** The target whose PTX is shipped in the package: generic, JIT-compiled by the driver on any sm_75+. */
+export const SHIPPED_PTX_TARGET = 'compute_75';

@@ -13,6 +13,7 @@ export const CUDA_RESULT = {
   noDevice: 100,
   insufficientDriver: 35,
   unsupportedPtxVersion: 222,
+  invalidPtx: 218,
 } as const;
 
 /** `cuDeviceGetAttribute` attribute numbers used by discovery. */
