@@ -66,7 +66,7 @@ export function cudaStruct(layout: GpuLayout): string {
     if (
       field.arrayLength !== undefined &&
       field.arrayStride !== undefined &&
-      field.arrayStride !== field.align
+      field.arrayStride !== field.vectorWidth * 4
     ) {
       // vec3 elements of an array sit 16 bytes apart in WGSL; CUDA's float3 is 12 bytes long.
       const padded = `rk_${type}_stride${field.arrayStride}`;

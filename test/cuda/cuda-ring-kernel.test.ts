@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { probeCudaDevice } from '../../src/gpu-kernels/cuda/index.js';
 import { GpuKernelDefinitionError } from '../../src/gpu-kernels/index.js';
-import { adderKernel, particleKernel } from './kernels.js';
+import { RingKernelRuntime } from '../../src/runtime/index.js';
+import { adderKernel, particleKernel, Vectors, VectorSum, vectorKernel } from './kernels.js';
+import type { MessageOf } from '../../src/messages/index.js';
 import { definePersistentConformance } from './persistent-conformance.js';
 
 const probe = await probeCudaDevice();
@@ -26,4 +28,18 @@ definePersistentConformance({
 test('definitions are checked when defined', () => {
   assert.throws(() => adderKernel('emulator', { lanes: 48 }), GpuKernelDefinitionError);
   assert.throws(() => adderKernel('emulator', { ringCapacity: 12 }), GpuKernelDefinitionError);
+});
+
+test('vector fields cross the ring with their GPU strides (vec3 arrays, vec2, vec4) in the emulator', async () => {
+  await using runtime = new RingKernelRuntime();
+  await runtime.launch('vectors', vectorKernel('emulator'));
+  await runtime.activate('vectors');
+  const reply = await runtime.request<MessageOf<typeof VectorSum>>(
+    'vectors',
+    Vectors.create({ points: [1, 2, 3, 10, 20, 30], step: [5, -7], mask: [1, 2, 4, 8], scale: 0.5 }),
+    { timeout: 20_000 },
+  );
+  assert.deepEqual([...reply.total], [5.5, 11, 16.5]);
+  assert.equal(reply.steps, -2);
+  assert.equal(reply.bits, 15);
 });

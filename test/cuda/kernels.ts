@@ -76,3 +76,42 @@ export function adderKernel(
     emulate: (request) => ({ sum: request.a + request.b }),
   });
 }
+
+/** Every vector shape: arrays of vec3 (stride 16), vec2 (align 8), vec4 (align 16) of each scalar kind. */
+export const Vectors = defineMessage('CuVectors', {
+  points: field.vectorArray(3, 'f32', 2),
+  step: field.vec2('i32'),
+  mask: field.vec4('u32'),
+  scale: field.f32(),
+});
+export const VectorSum = defineMessage('CuVectorSum', {
+  total: field.vec3('f32'),
+  steps: field.i32(),
+  bits: field.u32(),
+});
+
+/** Adds the two points (scaled), the step's lanes and the mask's lanes. */
+export function vectorKernel(device: CudaDeviceChoice) {
+  return cudaRingKernel({
+    kernelId: 'vectors',
+    input: Vectors,
+    output: VectorSum,
+    device,
+    lanes: 32,
+    ringCapacity: 16,
+    cuda: `
+      output.total = make_float3((input.points[0].value.x + input.points[1].value.x) * input.scale,
+                                 (input.points[0].value.y + input.points[1].value.y) * input.scale,
+                                 (input.points[0].value.z + input.points[1].value.z) * input.scale);
+      output.steps = input.step.x + input.step.y;
+      output.bits = input.mask.x | input.mask.y | input.mask.z | input.mask.w;`,
+    emulate: (request) => {
+      const points = request.points;
+      return {
+        total: [0, 1, 2].map((lane) => (points[lane]! + points[3 + lane]!) * request.scale),
+        steps: request.step[0]! + request.step[1]!,
+        bits: request.mask[0]! | request.mask[1]! | request.mask[2]! | request.mask[3]!,
+      };
+    },
+  });
+}

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { compilePtx, findNvcc, PtxCompileError } from '../../src/compute/backends/cuda/ptx-compiler-node.js';
 import { CUDA_ENTRY_POINT } from '../../src/gpu-kernels/cuda/index.js';
 import { PTX_TARGETS, shippedCudaSources } from '../../src/gpu-kernels/cuda/shipped-kernels-node.js';
-import { adderKernel, particleKernel } from './kernels.js';
+import { adderKernel, particleKernel, vectorKernel } from './kernels.js';
 
 const nvcc = findNvcc();
 // nvcc is not a Debian package CI installs: the check runs wherever the CUDA toolkit is, CI included, and
@@ -17,6 +17,7 @@ const sources: Record<string, string> = {
   ...shippedCudaSources(),
   'test-particles (sequential, state, helpers, status)': particleKernel('emulator').cudaSource,
   'test-adder (parallel)': adderKernel('emulator').cudaSource,
+  'test-vectors (vec2/vec3/vec4, vec3 arrays)': vectorKernel('emulator').cudaSource,
 };
 
 for (const [name, source] of Object.entries(sources))
