@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import { probeCudaDevice } from '../../src/gpu-kernels/cuda/index.js';
 import { GpuKernelDefinitionError } from '../../src/gpu-kernels/index.js';
 import { RingKernelRuntime } from '../../src/runtime/index.js';
-import { adderKernel, particleKernel, Vectors, VectorSum, vectorKernel } from './kernels.js';
+import type { VectorSum } from './kernels.js';
+import { adderKernel, particleKernel, Vectors, vectorKernel } from './kernels.js';
 import type { MessageOf } from '../../src/messages/index.js';
 import { definePersistentConformance } from './persistent-conformance.js';
 
