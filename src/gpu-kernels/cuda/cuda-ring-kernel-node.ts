@@ -437,7 +437,10 @@ class CudaRingExecution<
       if (this.#writerDone && this.#replied === this.#written && deviceState === DEVICE_STATE.terminated)
         return;
       const woken = new Promise<void>((resolve) => (this.#wakeReader = resolve));
-      await Promise.race([link.waitForDevice(doorbell, 50), woken]);
+      // Nothing in the rings and the writer still feeding: only the writer can change that (a GPU
+      // link polls while it waits for the device, so it must not wait for it with nothing due).
+      if (this.#written === this.#replied && !this.#writerDone) await woken;
+      else await Promise.race([link.waitForDevice(doorbell, 50), woken]);
       this.#wakeReader = undefined;
     }
   }
