@@ -6,4 +6,4 @@ export {
   MIN_DRIVER_VERSION,
   type CudaDriver,
 } from './cuda-driver-node.js';
-export { compilePtx, findNvcc, PtxCompileError } from './ptx-compiler-node.js';
+export { compilePtx, compilePtxAsync, findNvcc, PtxCompileError } from './ptx-compiler-node.js';

@@ -1,5 +1,6 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -56,5 +57,30 @@ export function compilePtx(source: string, arch: string, nvcc = findNvcc()): str
     return readFileSync(output, 'utf8');
   } finally {
     rmSync(directory, { recursive: true, force: true });
+  }
+}
+
+/** {@link compilePtx} without blocking the event loop (several compile in parallel). */
+export async function compilePtxAsync(source: string, arch: string, nvcc = findNvcc()): Promise<string> {
+  if (nvcc === undefined)
+    throw new Error('nvcc is not installed: install the CUDA toolkit, or pass prebuilt PTX as { ptx }');
+  const directory = await mkdtemp(join(tmpdir(), 'ringkernel-ptx-'));
+  try {
+    const input = join(directory, 'kernel.cu');
+    const output = join(directory, 'kernel.ptx');
+    await writeFile(input, source);
+    await new Promise<void>((resolve, reject) => {
+      execFile(
+        nvcc,
+        ['-ptx', `-arch=${arch}`, '-std=c++17', '-o', output, input],
+        (error, stdout, stderr) => {
+          if (error === null) resolve();
+          else reject(new PtxCompileError(arch, `${stderr}${stdout}` || error.message));
+        },
+      );
+    });
+    return await readFile(output, 'utf8');
+  } finally {
+    await rm(directory, { recursive: true, force: true });
   }
 }
