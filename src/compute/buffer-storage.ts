@@ -1,7 +1,20 @@
 import type { ComputeBackend, DeviceAllocation } from './backend.js';
 
-/** Where the newest copy of a buffer's data lives. */
+/**
+ * Where the newest copy of a buffer's data lives (the table in `UnifiedBuffer`'s documentation
+ * lists every transition):
+ * - `host-only`: there is no separate device copy (no backend, or a backend that runs on host
+ *   memory, like the CPU): the host array is the only copy, so nothing can be stale.
+ * - `host-dirty`: the host is newer; the device copy is stale or not allocated yet.
+ * - `device-dirty`: the device is newer; the host copy is stale.
+ * - `synchronized`: both copies hold the same data.
+ */
 export type Residency = 'host-only' | 'host-dirty' | 'device-dirty' | 'synchronized';
+
+/** The state of data only the host holds: `host-dirty` when a separate device copy is due, else `host-only`. */
+export function hostOnlyDataState(backend: ComputeBackend | null): Residency {
+  return backend !== null && !backend.sharesHostMemory ? 'host-dirty' : 'host-only';
+}
 
 /** Something that takes buffers back instead of freeing them (a memory pool). */
 export interface StorageOwner {
@@ -48,7 +61,7 @@ export function createStorage(
     hostBytes: new Uint8Array(host, 0, padded),
     backend,
     device: null,
-    state: 'host-only',
+    state: hostOnlyDataState(backend),
     pendingDownload: null,
     owner: null,
     generation: 0,
@@ -60,5 +73,5 @@ export function createStorage(
 export function freeDeviceSide(storage: BufferStorage): void {
   if (storage.device !== null && storage.backend !== null) storage.backend.free(storage.device);
   storage.device = null;
-  storage.state = 'host-only';
+  storage.state = hostOnlyDataState(storage.backend);
 }

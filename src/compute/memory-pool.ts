@@ -1,6 +1,13 @@
 import { InvalidArgumentError, describeValue } from '../errors.js';
 import type { ComputeBackend } from './backend.js';
-import { STORAGE, createStorage, freeDeviceSide, padTo4, type BufferStorage } from './buffer-storage.js';
+import {
+  STORAGE,
+  createStorage,
+  freeDeviceSide,
+  hostOnlyDataState,
+  padTo4,
+  type BufferStorage,
+} from './buffer-storage.js';
 import { bytesPerElement, supportedDtypes, type DType } from './dtype.js';
 import { DoubleReleaseError, ForeignBufferError, PoolLimitError, UnsupportedDtypeError } from './errors.js';
 import { elementCount, normalizeShape, type Shape } from './shape.js';
@@ -124,7 +131,7 @@ export class MemoryPool {
     }
     storage.byteLength = padTo4(byteLength);
     storage.hostBytes = new Uint8Array(storage.host, 0, storage.byteLength);
-    storage.state = storage.device === null ? 'host-only' : 'synchronized';
+    storage.state = storage.device === null ? hostOnlyDataState(storage.backend) : 'synchronized';
     const buffer = new UnifiedBuffer(dims, dtype, { [STORAGE]: { storage, byteOffset: 0, root: null } });
     this.#inUse.set(buffer, storage);
     this.#bytesInUse += classBytes;

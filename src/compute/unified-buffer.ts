@@ -52,9 +52,21 @@ export interface UnifiedBufferOptions {
 /**
  * A typed array on the host paired with an allocation on a compute device, synchronised lazily.
  *
- * Residency (`state`): `host-only` (no device copy), `host-dirty` (host is newer),
- * `device-dirty` (device is newer), `synchronized`. Kernels run by the orchestrator call
+ * Residency (`state`): `host-only` (no separate device copy: no backend, or the CPU backend, which
+ * runs on the host array), `host-dirty` (host is newer: the device copy is stale or not allocated
+ * yet), `device-dirty` (device is newer), `synchronized`. Kernels run by the orchestrator call
  * `ensureOnDevice()` on their arguments and `markDeviceDirty()` on what they write.
+ *
+ * | state          | `ensureOnDevice()`             | `ensureOnHost()`        | `markHostDirty()`, `.host`, partial write | `markDeviceDirty()` | whole-buffer `copyFrom`/`fill` |
+ * | -------------- | ------------------------------ | ----------------------- | ----------------------------------------- | ------------------- | ------------------------------ |
+ * | `host-only`    | `host-only` (nothing to do)    | `host-only`             | `host-only`                               | `host-only`         | `host-only`                    |
+ * | `host-dirty`   | `synchronized` (allocs+upload) | `host-dirty`            | `host-dirty`                              | throws              | `host-dirty`                   |
+ * | `synchronized` | `synchronized`                 | `synchronized`          | `host-dirty`                              | `device-dirty`      | `host-dirty`                   |
+ * | `device-dirty` | `device-dirty`                 | `synchronized` (download) | throws (`.host`, `markHostDirty`)       | `device-dirty`      | `host-dirty`                   |
+ *
+ * A buffer bound to a device backend starts `host-dirty` (its device copy does not exist yet) and
+ * returns there when its device memory is freed (a pool trimming it); one without a separate device
+ * starts and stays `host-only`. `readHost()` never changes the state.
  *
  * **The rule that keeps data from being lost:** the buffer never has two newer sides.
  * - Reading or writing `.host` while the device is newer throws `BufferStateError`

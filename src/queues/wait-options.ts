@@ -8,6 +8,36 @@ export interface WaitOptions {
   readonly signal?: AbortSignal | undefined;
 }
 
+/**
+ * Why `options` is not a valid `{ timeout, signal }` (an `InvalidArgumentError` naming `operation`),
+ * or undefined when it is. Checked where a call starts, so a bad option fails at once and not only
+ * when the call would have had to wait.
+ */
+export function invalidWaitOptions(options: unknown, operation: string): InvalidArgumentError | undefined {
+  if (typeof options !== 'object' || options === null)
+    return new InvalidArgumentError(
+      `${operation} options must be an object like { timeout, signal }; got ${describeValue(options)}`,
+    );
+  const { timeout, signal } = options as WaitOptions;
+  if (timeout !== undefined && !(typeof timeout === 'number' && timeout >= 0))
+    return new InvalidArgumentError(
+      `${operation}: timeout must be a number of milliseconds >= 0 (Infinity to wait forever); got ${describeValue(timeout)}`,
+    );
+  if (
+    signal !== undefined &&
+    !(
+      typeof signal === 'object' &&
+      signal !== null &&
+      typeof signal.aborted === 'boolean' &&
+      'reason' in signal
+    )
+  )
+    return new InvalidArgumentError(
+      `${operation}: signal must be an AbortSignal (new AbortController().signal); got ${describeValue(signal)}`,
+    );
+  return undefined;
+}
+
 /** Returns the absolute deadline (performance.now() clock) for `timeout`, or Infinity. */
 export function deadlineOf(timeout: number | undefined): number {
   if (timeout === undefined) return Infinity;

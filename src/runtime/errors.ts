@@ -105,3 +105,45 @@ export class KernelTerminatedError extends RingKernelError {
     this.kernelId = kernelId;
   }
 }
+
+/**
+ * Something other than a message was sent: only objects made by a definition's `create()`,
+ * `reply()` or `decode()` travel between kernels (they carry the type, id and priority the runtime
+ * relies on).
+ */
+export class NotAMessageError extends RingKernelError {
+  readonly kernelId: string;
+
+  /** `kernelId`: the kernel sent to, or (`direction: 'from'`) the kernel whose `ctx.send` got it. */
+  constructor(
+    kernelId: string,
+    value: unknown,
+    describe: (value: unknown) => string,
+    direction: 'to' | 'from' = 'to',
+  ) {
+    super(
+      'NOT_A_MESSAGE',
+      `cannot send ${describe(value)} ${direction} '${kernelId}': it is not a message; make one with a definition's ` +
+        `create() (const Ping = defineMessage('Ping', { ... }); Ping.create({ ... }))`,
+    );
+    this.kernelId = kernelId;
+  }
+}
+
+/** The kernel declared the message types it accepts (`accepts: [...]`) and this one is not among them. */
+export class MessageNotAcceptedError extends RingKernelError {
+  readonly kernelId: string;
+  readonly messageType: string;
+  readonly accepted: readonly string[];
+
+  constructor(kernelId: string, messageType: string, accepted: readonly string[]) {
+    super(
+      'MESSAGE_NOT_ACCEPTED',
+      `kernel '${kernelId}' does not accept ${messageType} messages (it accepts ${accepted.join(', ')}); ` +
+        `send one of those, or add ${messageType} to its accepts option`,
+    );
+    this.kernelId = kernelId;
+    this.messageType = messageType;
+    this.accepted = accepted;
+  }
+}

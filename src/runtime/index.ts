@@ -1,8 +1,14 @@
-export { RingKernelRuntime, type RuntimeOptions } from './runtime.js';
+export { DEFAULT_REQUEST_TIMEOUT_MS, RingKernelRuntime, type RuntimeOptions } from './runtime.js';
 export { ringKernel, type KernelFunction } from './ring-kernel.js';
 export type { KernelContext, HandlerContext } from './kernel-context.js';
 export type { MessageHandlers, HandlerKernelContext, HandlerResult } from './handler-kernel.js';
-export type { KernelDefinition, KernelExecution, KernelOptions, KernelPort } from './kernel-port.js';
+export type {
+  KernelDefinition,
+  KernelExecution,
+  KernelOptions,
+  KernelPort,
+  MessageDefinitionLike,
+} from './kernel-port.js';
 export type { KernelState } from './kernel-state.js';
 export type { TerminateOptions, TerminationReport } from './termination-report.js';
 export type { RuntimeEventMap, RuntimeEventName, RuntimeListener } from './events.js';
@@ -13,6 +19,8 @@ export {
   KernelStateError,
   KernelTerminatedError,
   KernelTerminatingError,
+  MessageNotAcceptedError,
+  NotAMessageError,
 } from './errors.js';
 export { LocalKernelContext } from './local-kernel-context.js';
 export {

@@ -127,4 +127,21 @@ export interface KernelOptions {
     readonly (string | ({ readonly to: string | readonly string[] } & RouteOptions))[] | undefined;
   /** Marks the kernel unhealthy when messages are queued but none was processed for `stallMs`. */
   readonly watchdog?: { readonly stallMs: number } | undefined;
+  /**
+   * The message definitions this kernel accepts. A message of another type is refused where it is
+   * sent (`send`, `post`, `request`, `ctx.sendTo`; routes and topics dead-letter it) with
+   * `MessageNotAcceptedError`, and the kernel never sees it. Default: any message.
+   *
+   * @example
+   * ```ts
+   * ringKernel({ kernelId: 'calc', accepts: [CalculateRequest, ResetRequest] }, handlers);
+   * ```
+   */
+  readonly accepts?: readonly MessageDefinitionLike[] | undefined;
+}
+
+/** A message definition as `accepts` lists it (what `defineMessage` returns). */
+export interface MessageDefinitionLike {
+  readonly name: string;
+  is(value: unknown): boolean;
 }

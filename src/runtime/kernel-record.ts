@@ -83,6 +83,8 @@ export interface RecordServices {
   readonly sampler: LatencySampler;
   /** A life's code ended (returned, crashed, or exited); the runtime decides what comes next. */
   lifeEnded(record: KernelRecord, life: KernelLife, error: unknown, threw: boolean): void;
+  /** A request under the default timeout was answered (undefined when there is no default timeout). */
+  readonly replySettled: (() => void) | undefined;
 }
 
 const NONE: readonly never[] = Object.freeze([]);
@@ -103,6 +105,8 @@ export class KernelRecord {
   /** Requests waiting for their reply, by the request's messageId; allocated by the first request. */
   pending: PendingTable<PendingRequest> | undefined;
   readonly dedup: RecentIds | undefined;
+  /** The definitions of the message types the kernel accepts (`accepts`); undefined: any. */
+  readonly accepts: ReadonlySet<object> | undefined;
   /** Routes out of this kernel (replace, don't mutate the shared empty list: use {@link addRoute}). */
   routes: readonly Route[] = NONE;
   /** Unsubscribe functions of the topics this kernel subscribed to. */
@@ -136,6 +140,7 @@ export class KernelRecord {
     this.services = init.services;
     this.dedup = init.dedup;
     const options = definition.options;
+    this.accepts = options.accepts === undefined ? undefined : new Set<object>(options.accepts);
     this.telemetry = new KernelTelemetry(undefined, init.launchedAt);
     const inputObserver = new QueueObserver(this, 'input');
     this.input = new Mailbox<Message>({
@@ -296,6 +301,7 @@ export class KernelRecord {
         const request = pending.take(correlationId);
         if (request !== undefined) {
           if (inspector?.watchingMessages === true) inspector.sent(this.kernelId, message, true);
+          if (request.born >= 0) this.services.replySettled?.();
           request.resolve(message);
           return true;
         }

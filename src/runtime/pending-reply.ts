@@ -4,6 +4,8 @@ import type { Message } from '../messages/types.js';
 export interface PendingRequest {
   resolve(message: Message): void;
   reject(error: unknown): void;
+  /** The runtime's request-expiry tick when it was made; -1 when the default timeout does not apply. */
+  readonly born: number;
 }
 
 let capturing: PendingReply;
@@ -21,6 +23,8 @@ export class PendingReply implements PendingRequest {
   readonly promise: Promise<Message>;
   resolve!: (message: Message) => void;
   reject!: (error: unknown) => void;
+  /** The runtime's expiry tick when the request was made; -1: no default timeout applies. */
+  born = -1;
 
   constructor() {
     // The shared executor needs to know which entry it fills; it runs synchronously, right below.

@@ -84,6 +84,17 @@ export class PendingTable<V> {
     if (this.get(key) === value) this.take(key);
   }
 
+  /** The entries as `[key, value]`, in no particular order (a copy: safe to delete while walking it). */
+  entries(): [string, V][] {
+    const out: [string, V][] = [];
+    const keys = this.#keys;
+    for (let slot = 0; slot < keys.length; slot++) {
+      const key = keys[slot];
+      if (key !== undefined) out.push([key, this.#values[slot]!]);
+    }
+    return out;
+  }
+
   /** The values, in no particular order. */
   values(): V[] {
     const out: V[] = [];

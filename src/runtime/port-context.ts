@@ -1,4 +1,6 @@
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError, describeValue } from '../errors.js';
+import { definitionOf } from '../messages/wire.js';
+import { NotAMessageError } from './errors.js';
 import type { Message } from '../messages/types.js';
 import { checkPriority } from '../queues/backpressure.js';
 import type { WaitOptions } from '../queues/wait-options.js';
@@ -46,6 +48,8 @@ export class PortContext<In extends Message, Out extends Message> implements Han
   }
 
   send(message: Out, options?: WaitOptions): Promise<void> {
+    if (definitionOf(message) === undefined)
+      return Promise.reject(new NotAMessageError(this.port.kernelId, message, describeValue, 'from'));
     if ((message.priority & 255) !== message.priority) {
       try {
         checkPriority(message.priority);
@@ -57,6 +61,8 @@ export class PortContext<In extends Message, Out extends Message> implements Han
   }
 
   post(message: Out): boolean {
+    if (definitionOf(message) === undefined)
+      throw new NotAMessageError(this.port.kernelId, message, describeValue, 'from');
     if ((message.priority & 255) !== message.priority) checkPriority(message.priority);
     return this.port.post(message);
   }

@@ -97,7 +97,20 @@ export function checkKernelOptions(options: KernelOptions): KernelOptions {
     backpressure,
     outputBackpressure,
     terminateTimeout,
+    accepts,
   } = options;
+  if (
+    accepts !== undefined &&
+    !(
+      Array.isArray(accepts) &&
+      accepts.length > 0 &&
+      accepts.every((definition) => isMessageDefinition(definition))
+    )
+  ) {
+    throw new InvalidArgumentError(
+      `accepts must be a non-empty array of message definitions (what defineMessage returns); got ${describeValue(accepts)}`,
+    );
+  }
   if (kernelId !== undefined) checkKernelId(kernelId);
   if (queueSize !== undefined) checkCapacity(queueSize, 'queueSize');
   if (inputQueueSize !== undefined) checkCapacity(inputQueueSize, 'inputQueueSize');
@@ -110,6 +123,16 @@ export function checkKernelOptions(options: KernelOptions): KernelOptions {
     );
   }
   return options;
+}
+
+function isMessageDefinition(value: unknown): boolean {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { name?: unknown }).name === 'string' &&
+    typeof (value as { create?: unknown }).create === 'function' &&
+    typeof (value as { is?: unknown }).is === 'function'
+  );
 }
 
 export function checkKernelId(kernelId: unknown): string {

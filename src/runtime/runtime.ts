@@ -1,13 +1,16 @@
 import { InvalidArgumentError, describeValue } from '../errors.js';
 import type { Message } from '../messages/types.js';
 import { checkPriority } from '../queues/backpressure.js';
-import { boundedWait, type WaitOptions } from '../queues/wait-options.js';
+import { boundedWait, invalidWaitOptions, type WaitOptions } from '../queues/wait-options.js';
 // The mailbox's own settled promise: `offer(...) === RESOLVED` must compare against that very object.
 import { RESOLVED, type ErrorSource } from '../queues/mailbox.js';
 import { LatencyHistogram } from '../telemetry/latency-histogram.js';
 import type { KernelTelemetrySnapshot, TelemetrySummary } from '../telemetry/kernel-telemetry.js';
 import { TimeoutError } from '../errors.js';
+import { definitionOf } from '../messages/wire.js';
 import {
+  MessageNotAcceptedError,
+  NotAMessageError,
   KernelAlreadyExistsError,
   KernelFailedError,
   KernelNotFoundError,
@@ -24,6 +27,7 @@ import { PendingReply, type PendingRequest } from './pending-reply.js';
 import { PendingTable } from './pending-table.js';
 import { DeadLetterQueue } from './dead-letters.js';
 import { RecentIds } from './recent-ids.js';
+import { RequestExpiry } from './request-expiry.js';
 import { pipelineOf, type PipelineBuilder } from './pipeline.js';
 import { Route, type RouteDescription, type RouteOptions } from './routes.js';
 import {
@@ -64,7 +68,17 @@ export interface RuntimeOptions {
   readonly kernels?: readonly AnyKernelDefinition[] | undefined;
   /** Capacity of the dead-letter queue. Default 10,000 (the oldest entries are discarded past it, counted). */
   readonly deadLetterCapacity?: number | undefined;
+  /**
+   * How long `request`, `awaitReply` and `ctx.request` wait for a reply when the call passes no
+   * `timeout` of its own, in ms. Default 30,000; `Infinity` waits forever. It is enforced by a
+   * shared tick, not a timer per request, so it fires between `requestTimeout` and
+   * 1.25 × `requestTimeout`; pass `{ timeout }` on the call for an exact limit.
+   */
+  readonly requestTimeout?: number | undefined;
 }
+
+/** The default of {@link RuntimeOptions.requestTimeout}. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
 /** A supervisor group as `runtime.supervise` returns it. */
 export interface SupervisorGroup {
@@ -106,6 +120,7 @@ export class RingKernelRuntime implements AsyncDisposable {
   readonly #services: RecordServices;
   #watchdog: ReturnType<typeof setInterval> | undefined;
   readonly #progress = new Map<KernelRecord, { processed: number; since: number }>();
+  readonly #expiry: RequestExpiry | undefined;
   /** Messages that crashed their kernel, expired, or could not be delivered. */
   readonly deadLetters: DeadLetterQueue;
 
@@ -117,6 +132,16 @@ export class RingKernelRuntime implements AsyncDisposable {
         `latencySampling must be an integer >= 1 (time one cycle in N); got ${describeValue(sampling)}`,
       );
     }
+    const requestTimeout = options.requestTimeout ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    if (!(typeof requestTimeout === 'number' && requestTimeout > 0)) {
+      throw new InvalidArgumentError(
+        `requestTimeout must be a number of ms > 0 (Infinity to wait forever); got ${describeValue(requestTimeout)}`,
+      );
+    }
+    this.#expiry =
+      requestTimeout === Infinity
+        ? undefined
+        : new RequestExpiry(requestTimeout, () => this.#kernels.values());
     for (const definition of options.kernels ?? []) {
       if (definition.kernelId === undefined) {
         throw new InvalidArgumentError('every definition in RuntimeOptions.kernels needs a kernelId');
@@ -151,6 +176,7 @@ export class RingKernelRuntime implements AsyncDisposable {
       latencySampling: sampling,
       sampler: new LatencySampler(sampling),
       lifeEnded: (record, life, error, threw) => this.#onLifeEnded(record, life, error, threw),
+      replySettled: this.#expiry === undefined ? undefined : () => this.#expiry?.settled(),
     };
   }
 
@@ -292,6 +318,8 @@ export class RingKernelRuntime implements AsyncDisposable {
     } catch (error) {
       return Promise.reject(error);
     }
+    const invalid = invalidWaitOptions(options, 'terminate');
+    if (invalid !== undefined) return Promise.reject(invalid);
     record.termination ??= this.#terminate(record, options.timeout ?? record.terminateTimeout);
     return record.termination;
   }
@@ -304,6 +332,7 @@ export class RingKernelRuntime implements AsyncDisposable {
   /** Terminates every kernel: `await using runtime = new RingKernelRuntime()`. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.terminateAll();
+    this.#expiry?.stop();
   }
 
   /**
@@ -335,6 +364,8 @@ export class RingKernelRuntime implements AsyncDisposable {
     if (record === undefined || (record.state !== 'active' && !this.#canSend(record))) {
       throw this.#sendRefusal(kernelId, record);
     }
+    const typeRefusal = this.#checkType(record, message);
+    if (typeRefusal !== undefined) throw typeRefusal;
     if ((message.priority & 255) !== message.priority) throw this.#priorityError(message);
     const execution = record.life?.execution;
     if (execution?.admit !== undefined) {
@@ -391,6 +422,10 @@ export class RingKernelRuntime implements AsyncDisposable {
   receive<Output extends Message = Message>(kernelId: string, options?: WaitOptions): Promise<Output> {
     const record = this.#kernels.get(kernelId);
     if (record === undefined) return Promise.reject(this.#notFound(kernelId));
+    if (options !== undefined) {
+      const invalid = invalidWaitOptions(options, 'receive');
+      if (invalid !== undefined) return Promise.reject(invalid);
+    }
     return record.output.take(options) as Promise<Output>;
   }
 
@@ -416,13 +451,9 @@ export class RingKernelRuntime implements AsyncDisposable {
     message: Message,
     options?: WaitOptions,
   ): Promise<Reply> {
-    const id = message.messageId;
-    if (typeof id !== 'string') {
-      return Promise.reject(
-        new InvalidArgumentError(`request needs a message with a messageId; got ${describeValue(id)}`),
-      );
-    }
-    return this.#awaitReply<Reply>(kernelId, id, options, message);
+    if (definitionOf(message) === undefined)
+      return Promise.reject(new NotAMessageError(kernelId, message, describeValue));
+    return this.#awaitReply<Reply>(kernelId, message.messageId, options, message);
   }
 
   /**
@@ -446,6 +477,10 @@ export class RingKernelRuntime implements AsyncDisposable {
   ): Promise<Reply> {
     const record = this.#kernels.get(kernelId);
     if (record === undefined) return Promise.reject(this.#notFound(kernelId));
+    if (options !== undefined) {
+      const invalid = invalidWaitOptions(options, 'request');
+      if (invalid !== undefined) return Promise.reject(invalid);
+    }
     const pending = (record.pending ??= new PendingTable<PendingRequest>());
     if (options?.timeout !== undefined || options?.signal !== undefined) {
       if (pending.has(id)) return this.#duplicateRequest(id, kernelId);
@@ -454,11 +489,19 @@ export class RingKernelRuntime implements AsyncDisposable {
     // The common case, unbounded: one promise and one entry, no closure.
     const entry = new PendingReply();
     if (!pending.insertIfAbsent(id, entry)) return this.#duplicateRequest(id, kernelId);
+    const expiry = this.#expiry;
+    if (expiry !== undefined) {
+      entry.born = expiry.tick;
+      expiry.added();
+    }
     if (message !== undefined) {
       const sent = this.#deliver(kernelId, message, undefined, undefined, false);
       if (sent !== RESOLVED) {
         sent.catch((error: unknown) => {
-          pending.deleteIf(id, entry);
+          if (pending.get(id) === entry) {
+            pending.take(id);
+            expiry?.settled();
+          }
           entry.reject(error);
         });
       }
@@ -480,7 +523,7 @@ export class RingKernelRuntime implements AsyncDisposable {
     message: Message | undefined,
   ): Promise<Reply> {
     return boundedWait<Reply>(options, 'request', record.kernelId, (resolve, reject) => {
-      const entry: PendingRequest = { resolve: resolve, reject };
+      const entry: PendingRequest = { resolve: resolve, reject, born: -1 };
       const remove = (): void => {
         pending.deleteIf(id, entry);
       };
@@ -532,6 +575,8 @@ export class RingKernelRuntime implements AsyncDisposable {
     options: { retain?: boolean } = {},
     wait?: WaitOptions,
   ): Promise<number> {
+    if (definitionOf(message) === undefined)
+      return Promise.reject(new NotAMessageError(`topic ${topic}`, message, describeValue));
     return this.#topics.publish(topic, message, options, wait);
   }
 
@@ -661,6 +706,18 @@ export class RingKernelRuntime implements AsyncDisposable {
       }
       return Promise.reject(refusal);
     }
+    const typeRefusal = this.#checkType(record, message);
+    if (typeRefusal !== undefined) {
+      if (deadLetterIfUndeliverable && typeRefusal instanceof MessageNotAcceptedError) {
+        this.#router.deadLetter(to, message, 'undeliverable', typeRefusal);
+        return RESOLVED;
+      }
+      return Promise.reject(typeRefusal);
+    }
+    if (options !== undefined) {
+      const invalid = invalidWaitOptions(options, 'send');
+      if (invalid !== undefined) return Promise.reject(invalid);
+    }
     if ((message.priority & 255) !== message.priority) return Promise.reject(this.#priorityError(message));
     const execution = record.life?.execution;
     if (execution?.admit !== undefined) {
@@ -726,6 +783,19 @@ export class RingKernelRuntime implements AsyncDisposable {
     if (record === undefined) return this.#notFound(kernelId);
     if (record.state === 'failed') return new KernelFailedError(kernelId, record.failure);
     return new KernelStateError(kernelId, 'send to', record.state, allowedFrom.send);
+  }
+
+  /** Refuses what is not a message, and a message of a type the kernel does not accept. */
+  #checkType(record: KernelRecord, message: Message): Error | undefined {
+    const definition = definitionOf(message);
+    if (definition === undefined) return new NotAMessageError(record.kernelId, message, describeValue);
+    const accepts = record.accepts;
+    if (accepts === undefined || accepts.has(definition)) return undefined;
+    return new MessageNotAcceptedError(
+      record.kernelId,
+      definition.name,
+      [...accepts].map((accepted) => (accepted as { name: string }).name),
+    );
   }
 
   #priorityError(message: Message): Error {
@@ -970,7 +1040,10 @@ export class RingKernelRuntime implements AsyncDisposable {
     record.pending = undefined;
     if (pending === undefined || pending.size === 0) return;
     const reason = typeof error === 'function' ? error() : error;
-    for (const request of pending.values()) request.reject(reason);
+    for (const request of pending.values()) {
+      if (request.born >= 0) this.#expiry?.settled();
+      request.reject(reason);
+    }
   }
 
   /** The function returned on its own: the kernel takes no more input; outputs stay receivable. */

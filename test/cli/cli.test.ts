@@ -147,13 +147,13 @@ describe('ringkernel (built binary)', () => {
     await writeFile(
       program,
       [
-        "import { ringKernel } from './dist/index.js';",
+        "import { defineMessage, ringKernel } from './dist/index.js';",
+        "const Ping = defineMessage('UserPing', {});",
         'export default async function (runtime, signal) {',
-        '  const reply = (m) => ({ messageId: crypto.randomUUID(), priority: 128, correlationId: m.messageId });',
-        "  await runtime.launch('user-echo', ringKernel({}, async (ctx) => { for await (const m of ctx) await ctx.send(reply(m)); }));",
+        "  await runtime.launch('user-echo', ringKernel({}, async (ctx) => { for await (const m of ctx) await ctx.send(Ping.reply(m, {})); }));",
         "  await runtime.activate('user-echo');",
         '  for (let n = 0; n < 5; n++) {',
-        "    await runtime.request('user-echo', { messageId: crypto.randomUUID(), priority: 128 });",
+        "    await runtime.request('user-echo', Ping.create({}));",
         '  }',
         "  signal.addEventListener('abort', () => undefined);",
         '}',

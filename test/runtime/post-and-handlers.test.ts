@@ -1,10 +1,12 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InvalidArgumentError } from '../../src/errors.js';
+import { defineMessage } from '../../src/messages/index.js';
 import { QueueFullError, type BackpressureStrategy } from '../../src/queues/index.js';
 import {
   KernelNotFoundError,
   KernelStateError,
+  NotAMessageError,
   RingKernelRuntime,
   ringKernel,
   type MessageHandlers,
@@ -99,8 +101,11 @@ describe('runtime.post: the synchronous tell', () => {
   test('a message with an out-of-range priority is refused', async () => {
     await using runtime = new RingKernelRuntime();
     await runtime.launch('k', recorder([]));
-    const bad = { ...Ping.create({}), priority: 300 };
+    const Mutable = defineMessage('PostTestMutable', {}, { freeze: false });
+    const bad = Mutable.create({});
+    (bad as { priority: number }).priority = 300;
     assert.throws(() => runtime.post('k', bad), InvalidArgumentError);
+    assert.throws(() => runtime.post('k', { ...Ping.create({}), priority: 1 }), NotAMessageError);
   });
 
   test('ctx.post answers a pending request at once, else fills the output queue; false when it is full', async () => {
