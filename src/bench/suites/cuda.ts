@@ -1,12 +1,15 @@
+import { getAccelerator } from '../../compute/index.js';
 import {
   cudaAnomalyDetector,
   cudaEchoKernel,
+  CudaEchoReply,
   CudaEchoRequest,
   resolveCudaDevice,
 } from '../../gpu-kernels/cuda/index.js';
 import {
   anomalyDetector,
   anomalyMessages,
+  gpuRingKernel,
   syntheticSignal,
   type AnomalyReport,
 } from '../../gpu-kernels/index.js';
@@ -72,6 +75,27 @@ async function anomalyPointsPerSecond<In extends Message, Out extends Message>(
   });
 }
 
+/** Median round trip of one message through a `gpuRingKernel` on WebGPU (one dispatch per message); the peer of the persistent round trip. */
+export async function webgpuDispatchRttUs(count: number): Promise<number> {
+  const kernel = gpuRingKernel({
+    input: CudaEchoRequest,
+    output: CudaEchoReply,
+    backend: 'webgpu',
+    wgsl: 'output.sequence = input.sequence; for (var word = 0u; word < 15u; word++) { output.payload[word] = input.payload[word] + 1u; }',
+    cpu: (request) => ({ sequence: request.sequence, payload: request.payload.map((word) => word + 1) }),
+  });
+  const payload = new Uint32Array(15);
+  return withKernel('webgpu-echo', kernel, async (runtime) => {
+    const samples = new Float64Array(count);
+    for (let sequence = 0; sequence < count; sequence++) {
+      const started = performance.now();
+      await runtime.request('webgpu-echo', CudaEchoRequest.create({ sequence, payload }));
+      samples[sequence] = performance.now() - started;
+    }
+    return percentileOfSorted(samples.subarray(Math.min(100, count >> 1)).sort(), 50) * 1000;
+  });
+}
+
 async function run(context: BenchContext): Promise<BenchResult[]> {
   const sizes = context.quick ? SIZES.quick : SIZES.full;
   const target = await resolveCudaDevice('auto');
@@ -102,6 +126,17 @@ async function run(context: BenchContext): Promise<BenchResult[]> {
       rate: sizes.pipelined / seconds,
     };
   });
+  // The dispatch-per-batch WebGPU ring kernel's round trip, same run, for the ratio (on a GPU only:
+  // next to the emulator it would compare a thread with a software rasterizer).
+  let webgpuRttUs: number | undefined;
+  if (where === 'persistent') {
+    const webgpu = await getAccelerator({ backend: 'webgpu' });
+    if (webgpu.available && !webgpu.software) webgpuRttUs = await webgpuDispatchRttUs(sizes.rtt);
+    else
+      context.log(
+        `cuda: no hardware WebGPU adapter (${webgpu.reason ?? webgpu.name}); vs_webgpu_dispatch skipped`,
+      );
+  }
   context.progress(0.6, 'anomaly');
   const values = syntheticSignal({ points: sizes.points }).values;
   const onDevice = await anomalyPointsPerSecond(
@@ -129,6 +164,16 @@ async function run(context: BenchContext): Promise<BenchResult[]> {
       unit: 'msgs/s',
       ...(where === 'persistent' ? { target: '>= 20 M' } : {}),
     },
+    ...(webgpuRttUs === undefined
+      ? []
+      : [
+          {
+            name: 'cuda.persistent.vs_webgpu_dispatch',
+            value: webgpuRttUs / echo.p50,
+            unit: 'x',
+            target: '>= 10 x',
+          },
+        ]),
     { name: `cuda.${where}.anomaly.points_per_s`, value: onDevice, unit: 'points/s' },
     { name: 'cuda.anomaly.cpu_peer.b1000.points_per_s', value: onCpu, unit: 'points/s' },
   ];
