@@ -115,3 +115,21 @@ export function vectorKernel(device: CudaDeviceChoice) {
     },
   });
 }
+
+/** Hangs (never returns) on the message with `a === 39`; answers the others. Emulator only. */
+export function hangingKernel() {
+  return cudaRingKernel({
+    kernelId: 'hang',
+    input: AddRequest,
+    output: AddReply,
+    device: 'emulator',
+    lanes: 32,
+    ringCapacity: 64,
+    terminateTimeout: 300,
+    cuda: 'output.sum = input.a + input.b;',
+    emulate: (request) => {
+      if (request.a === 39) for (;;);
+      return { sum: request.a + request.b };
+    },
+  });
+}

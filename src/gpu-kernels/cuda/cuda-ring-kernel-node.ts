@@ -255,6 +255,9 @@ class CudaRingExecution<
   #wakeWriter: (() => void) | undefined;
   #wakeReader: (() => void) | undefined;
   #forced = false;
+  /** Set once the device side failed: what it did not take stays listed. */
+  #abandoned = false;
+  #splitAt: number | undefined;
   readonly #one: In[] = [];
 
   constructor(
@@ -282,6 +285,7 @@ class CudaRingExecution<
       .then(
         () => this.#link.close(false),
         async (error: unknown) => {
+          this.#abandoned = true;
           await this.#link.close(true);
           throw error;
         },
@@ -308,17 +312,26 @@ class CudaRingExecution<
     await this.#link.close(true);
   }
 
+  /**
+   * Requests the device claimed from the ring and did not answer (being processed, or answered but
+   * not yet read): after a crash they are dead-lettered, after a forced stop listed as interrupted.
+   */
   inFlight(): readonly In[] {
-    return this.#pending.slice(this.#pendingHead);
+    const region = this.#link.region;
+    const outstanding = this.#pending.length - this.#pendingHead;
+    const taken = Math.min((region.load(CONTROL.claimed) - this.#replied) >>> 0, outstanding);
+    this.#splitAt = this.#pendingHead + taken;
+    return this.#pending.slice(this.#pendingHead, this.#splitAt);
   }
 
-  /** Requests the device never took from the ring (only after a forced stop). */
+  /**
+   * Requests still in the ring, never taken by the device, once it was stopped or failed (a graceful
+   * termination drains the ring, so then there are none). Each message is in exactly one of this
+   * and the last {@link inFlight} answer.
+   */
   leftoverInputs(): readonly In[] {
-    if (!this.#forced) return [];
-    const consumed = this.#link.region.load(this.#link.region.inputHeadWord);
-    const untaken = (this.#written - consumed) >>> 0;
-    const all = this.#pending.slice(this.#pendingHead);
-    return all.slice(Math.max(0, all.length - untaken));
+    if (!this.#abandoned && !this.#forced) return [];
+    return this.#pending.slice(this.#splitAt ?? this.#pendingHead);
   }
 
   async #write(): Promise<void> {

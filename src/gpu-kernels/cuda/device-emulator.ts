@@ -99,6 +99,7 @@ export function runEmulatedDevice(region: RingRegion, program: EmulatorProgram):
       continue;
     }
     idle = 0;
+    region.store(CONTROL.claimed, (head + burst) >>> 0);
     // One thread: both orders walk the burst in order (a parallel body must not depend on it).
     for (let index = 0; index < burst; index++) {
       const position = (head + index) >>> 0;

@@ -50,6 +50,8 @@ export const CONTROL = {
   deviceMode: 2 * LINE_WORDS + 1,
   errorCode: 2 * LINE_WORDS + 2,
   deviceDoorbell: 2 * LINE_WORDS + 3,
+  /** Input index up to which the device has taken messages (set before a burst is processed). */
+  claimed: 2 * LINE_WORDS + 4,
   /** Telemetry line (device-written, counters modulo 2^32). */
   processed: 3 * LINE_WORDS,
   rejected: 3 * LINE_WORDS + 1,
