@@ -6,6 +6,7 @@ export default tseslint.config(
   {
     ignores: [
       'dist/',
+      'docs/api/',
       'node_modules/',
       'bench/results/',
       '.device/',
@@ -13,6 +14,7 @@ export default tseslint.config(
       '.scratch/',
       '**/*.js',
       '**/*.mjs',
+      '**/*.cjs',
     ],
   },
   js.configs.recommended,

@@ -1,10 +1,10 @@
-import { getAccelerator } from '../../src/compute/index.js';
 import {
+  getAccelerator,
   runAnomalyScenario,
   type AnomalyScenarioResult,
   type SyntheticSignal,
   type SyntheticSignalOptions,
-} from '../../src/gpu-kernels/index.js';
+} from 'ringkernel';
 
 export interface AnomalyExampleOptions {
   readonly backend: 'cpu' | 'webgpu';
@@ -29,7 +29,7 @@ export async function runAnomalyExample(options: AnomalyExampleOptions): Promise
   );
   const signal = options.makeSignal({ points });
   const results: AnomalyScenarioResult[] = [];
-  log('batch   points/s        precision  recall   detected/injected');
+  log('batch   points/s        precision  recall   flagged/injected');
   for (const batchSize of options.batchSizes) {
     const result = await runAnomalyScenario({ backend, signal, batchSize });
     results.push(result);

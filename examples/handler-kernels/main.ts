@@ -3,7 +3,20 @@
  * `runtime.post` (falling back to `send` when the queue is full), then asked for its total.
  * Run with `npm run example:handler-kernels`.
  */
-import { RingKernelRuntime, defineMessage, field, ringKernel } from '../../src/index.js';
+import { RingKernelRuntime, defineMessage, field, ringKernel } from 'ringkernel';
+import { parseExampleArgs } from '../example-args.js';
+
+const name = 'npm run example:handler-kernels --';
+parseExampleArgs({
+  name,
+  usage: `Usage: ${name}
+
+Feeds a handler kernel 100,000 messages with runtime.post (falling back to send when its queue is
+full), then asks it for its total. No flags besides this one.
+
+  --help, -h   this text`,
+  options: {},
+});
 
 const Add = defineMessage('Add', { amount: field.f64() });
 const Total = defineMessage('Total', { total: field.f64() });

@@ -8,8 +8,8 @@ import {
   type PageRankGraphInfo,
   type PageRankRanks,
   type PageRankScenarioResult,
-} from '../../src/gpu-kernels/index.js';
-import { RingKernelRuntime } from '../../src/runtime/index.js';
+  RingKernelRuntime,
+} from 'ringkernel';
 
 export interface PageRankExampleResult {
   readonly threeNodes: readonly number[];

@@ -4,9 +4,14 @@
  * - do not share state: keep it private to the kernel function, so every launch has its own;
  * - do not ignore errors: report them (`ctx.reportError` counts them and emits `kernelError`) and go on.
  */
-import { TimeoutError } from '../../src/errors.js';
-import { defineMessage, field, type MessageOf } from '../../src/messages/index.js';
-import { ringKernel, type KernelDefinition } from '../../src/runtime/index.js';
+import {
+  TimeoutError,
+  defineMessage,
+  field,
+  type MessageOf,
+  ringKernel,
+  type KernelDefinition,
+} from 'ringkernel';
 
 export const Job = defineMessage('Job', {
   value: field.f64({ default: 0 }),

@@ -3,9 +3,7 @@
  * input) become responses with `success: false` and a machine-readable `errorCode`; anything
  * unexpected is reported through `ctx.reportError` (counted in telemetry) and the loop goes on.
  */
-import { TimeoutError } from '../../src/errors.js';
-import { defineMessage, field, type MessageOf } from '../../src/messages/index.js';
-import { ringKernel } from '../../src/runtime/index.js';
+import { TimeoutError, defineMessage, field, type MessageOf, ringKernel } from 'ringkernel';
 
 export const CalculateRequest = defineMessage('CalculateRequest', {
   a: field.f64(),

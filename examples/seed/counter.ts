@@ -1,7 +1,5 @@
 /** The guide's stateful counter: private state that lives as long as the kernel. */
-import { TimeoutError } from '../../src/errors.js';
-import { defineMessage, field, type MessageOf } from '../../src/messages/index.js';
-import { ringKernel } from '../../src/runtime/index.js';
+import { TimeoutError, defineMessage, field, type MessageOf, ringKernel } from 'ringkernel';
 
 export const CounterRequest = defineMessage('CounterRequest', {
   action: field.enum(['increment', 'decrement', 'reset']),

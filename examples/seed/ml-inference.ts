@@ -2,9 +2,14 @@
  * The guide's heavy-resource actor: the model loads once, at launch (before activation, so the first
  * request does not pay for it), is used for every request, and is released on shutdown.
  */
-import { TimeoutError } from '../../src/errors.js';
-import { defineMessage, field, type MessageOf } from '../../src/messages/index.js';
-import { ringKernel, type KernelDefinition } from '../../src/runtime/index.js';
+import {
+  TimeoutError,
+  defineMessage,
+  field,
+  type MessageOf,
+  ringKernel,
+  type KernelDefinition,
+} from 'ringkernel';
 
 export const InferenceRequest = defineMessage('InferenceRequest', { data: field.array('f32') });
 export type InferenceRequest = MessageOf<typeof InferenceRequest>;

@@ -2,9 +2,14 @@
  * The guide's persistent actor: loads its state at start, saves it every `saveEvery` messages and
  * once more on shutdown, each time atomically.
  */
-import { TimeoutError } from '../../src/errors.js';
-import { defineMessage, field, type MessageOf } from '../../src/messages/index.js';
-import { ringKernel, type KernelDefinition } from '../../src/runtime/index.js';
+import {
+  TimeoutError,
+  defineMessage,
+  field,
+  type MessageOf,
+  ringKernel,
+  type KernelDefinition,
+} from 'ringkernel';
 import { loadJson, nodeFileSystem, saveJsonAtomically, type StoreFileSystem } from './json-file-store.js';
 
 export const Deposit = defineMessage('Deposit', { amount: field.f64() });

@@ -2,9 +2,7 @@
  * The guide's basic actor template: one-time initialisation, a main loop that handles deactivation,
  * receives with a timeout and never dies of a handled error, then cleanup.
  */
-import { TimeoutError } from '../../src/errors.js';
-import type { Message } from '../../src/messages/index.js';
-import { ringKernel, type KernelDefinition } from '../../src/runtime/index.js';
+import { TimeoutError, type Message, ringKernel, type KernelDefinition } from 'ringkernel';
 
 /** The parts of an actor that the template leaves to you. */
 export interface ActorParts<State, In extends Message, Out extends Message> {

@@ -3,9 +3,7 @@
  * so each stage's replies flow straight into the next stage's input queue (K2K routes; the caller
  * only feeds the first stage and drains the last).
  */
-import { gpuRingKernel } from '../../src/gpu-kernels/index.js';
-import { defineMessage, field, type MessageOf } from '../../src/messages/index.js';
-import { RingKernelRuntime } from '../../src/runtime/index.js';
+import { gpuRingKernel, defineMessage, field, type MessageOf, RingKernelRuntime } from 'ringkernel';
 
 export const SENSORS = 8;
 

@@ -2,10 +2,15 @@
  * The seed family's hello world, twice: as one message per pair of numbers through a device-resident
  * ring kernel (batched on the device), and as whole vectors in compute-layer buffers.
  */
-import { createOrchestrator, vectorAdd } from '../../src/compute/index.js';
-import { gpuRingKernel } from '../../src/gpu-kernels/index.js';
-import { defineMessage, field, type MessageOf } from '../../src/messages/index.js';
-import { RingKernelRuntime } from '../../src/runtime/index.js';
+import {
+  createOrchestrator,
+  vectorAdd,
+  gpuRingKernel,
+  defineMessage,
+  field,
+  type MessageOf,
+  RingKernelRuntime,
+} from 'ringkernel';
 
 export const VectorAddRequest = defineMessage('VectorAddRequest', { a: field.f32(), b: field.f32() });
 export const VectorAddResponse = defineMessage('VectorAddResponse', { result: field.f32() });

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -6,6 +7,7 @@ import { serveDashboard } from '../dashboard/serve-dashboard-node.js';
 import { deviceMemoryOfPool } from '../telemetry/exporters/metrics-source.js';
 import type { CliIO } from './cli-io.js';
 import { startDemo } from './demo.js';
+import { dashboardAccess } from './dashboard-flags.js';
 import { CliUsageError } from './errors.js';
 import { DEFAULT_DASHBOARD_PORT, parseBackend, parsePort } from './demo-command.js';
 
@@ -45,14 +47,13 @@ export async function dashboardCommand(argv: readonly string[], io: CliIO): Prom
   }
   const port = values.port === undefined ? DEFAULT_DASHBOARD_PORT : parsePort(values.port, 'dashboard');
   const backend = parseBackend(values.backend, 'dashboard');
-  const token = values.token ?? io.env.RINGKERNEL_DASHBOARD_TOKEN;
-  if (values.program !== undefined)
-    return serveProgram(values.program, { port, host: values.host, token }, io);
+  const { host, token } = dashboardAccess(values, io.env, 'dashboard');
+  if (values.program !== undefined) return serveProgram(values.program, { port, host, token }, io);
   const session = await startDemo({ backend });
   try {
     const dashboard = await serveDashboard(session.runtime, {
       port,
-      host: values.host,
+      host,
       token,
       deviceMemory: [deviceMemoryOfPool(session.compute.pool)],
     });
@@ -80,6 +81,7 @@ async function serveProgram(
   options: { port: number; host: string | undefined; token: string | undefined },
   io: CliIO,
 ): Promise<number> {
+  if (!existsSync(path)) throw new CliUsageError(`--program ${path}: no such file`, 'dashboard');
   const module = (await import(pathToFileURL(resolve(path)).href)) as { default?: unknown };
   if (typeof module.default !== 'function') {
     throw new CliUsageError(

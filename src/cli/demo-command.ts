@@ -6,12 +6,14 @@ import type { HttpEndpoint } from '../telemetry/exporters/http-node.js';
 import type { CliIO } from './cli-io.js';
 import { runFlagshipDemo, type FlagshipDemoResult } from '../gpu-kernels/flagship-demo.js';
 import { runDemo, type DemoReport, type DemoSession } from './demo.js';
+import { dashboardAccess } from './dashboard-flags.js';
 import { CliUsageError } from './errors.js';
 import { formatCount, formatNanoseconds, formatTable } from './table.js';
 
 export const DEFAULT_DASHBOARD_PORT = 7070;
 
-export const demoUsage = `Usage: ringkernel demo [--backend cpu|webgpu|auto] [--readings N] [--dashboard [port]] [--json]
+export const demoUsage = `Usage: ringkernel demo [--backend cpu|webgpu|auto] [--runtime-only] [--readings N] [--json]
+                      [--dashboard [port]] [--host address] [--token secret]
 
 Runs the main job: the flagship GPU ring kernels (a streaming anomaly detector over 2 million
 points and PageRank over 1 million nodes / 5 million edges, state resident on the device) on the
@@ -113,7 +115,12 @@ export async function demoCommand(argv: readonly string[], io: CliIO): Promise<n
     throw new CliUsageError(`--readings must be an integer 1..10000000; got '${values.readings}'`, 'demo');
   }
   const dashboardPort = values.dashboard === undefined ? undefined : parsePort(values.dashboard, 'demo');
-  const token = values.token ?? io.env.RINGKERNEL_DASHBOARD_TOKEN;
+  if (dashboardPort === undefined && (values.host !== undefined || values.token !== undefined))
+    throw new CliUsageError('--host and --token apply to the dashboard: add --dashboard [port]', 'demo');
+  const { host, token } =
+    dashboardPort === undefined
+      ? { host: undefined, token: undefined }
+      : dashboardAccess(values, io.env, 'demo');
 
   const bar = createProgressBar(io.stderr);
   let session: DemoSession | undefined;
@@ -142,7 +149,7 @@ export async function demoCommand(argv: readonly string[], io: CliIO): Promise<n
         if (dashboardPort === undefined) return;
         dashboard = await serveDashboard(started.runtime, {
           port: dashboardPort,
-          host: values.host,
+          host,
           token,
           deviceMemory: [deviceMemoryOfPool(started.compute.pool)],
         });

@@ -13,12 +13,15 @@ export const usage = `Usage: ringkernel <command> [options]
 GPU-native actors for TypeScript: persistent ring kernels with priority mailboxes.
 
 Commands:
-  demo [--backend cpu|webgpu|auto] [--runtime-only] [--dashboard [port]]
+  demo [--backend cpu|webgpu|auto] [--runtime-only] [--readings N] [--json]
+       [--dashboard [port]] [--host address] [--token secret]
                               the flagship GPU ring kernels, then a short runtime demo with telemetry
-  bench [names...] [--quick] [--json file]
+  bench [names...] [--quick] [--json file] [--markdown]
                               run the benchmark suites (the same as npm run bench)
   devices [--json]            list the compute devices and whether they are usable
-  dashboard [--port N]        serve the live dashboard for a runtime running the demo
+  dashboard [--program module] [--port N] [--host address] [--token secret]
+            [--backend cpu|webgpu|auto]
+                              serve the live dashboard for the demo's runtime or your program's
 
 Options:
   --help, -h                  this text (or 'ringkernel <command> --help')

@@ -58,13 +58,17 @@ export interface ComputeBackend {
   readonly limits: AcceleratorLimits;
   /** True when kernels read the host arrays directly (CPU): buffers then never need a device copy. */
   readonly sharesHostMemory: boolean;
+  /** Whether kernels on this backend can read and write `dtype`. */
   supportsDtype(dtype: DType): boolean;
+  /** Reserves `byteLength` bytes on the device. */
   allocate(byteLength: number): DeviceAllocation;
+  /** Returns an allocation (after the queued work using it). */
   free(allocation: DeviceAllocation): void;
   /** Copies `source` to the start of `allocation` (queued; ordered before later launches). */
   upload(allocation: DeviceAllocation, source: Uint8Array): void;
   /** Copies the start of `allocation` into `target` once all queued work is done. */
   download(allocation: DeviceAllocation, target: Uint8Array): Promise<void>;
+  /** Runs a kernel, compiled once per backend through `cache`; await `synchronize()` before reading results. */
   launch(launch: KernelLaunch, cache: CompileCache): Promise<void>;
   /** Resolves when all queued work has finished on the device. */
   synchronize(): Promise<void>;

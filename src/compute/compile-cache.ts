@@ -53,6 +53,7 @@ export class CompileCache {
     return pending;
   }
 
+  /** Hits, misses, failures and entries so far. */
   stats(): CompileCacheStats {
     return { hits: this.#hits, misses: this.#misses, failures: this.#failures, entries: this.#entries.size };
   }

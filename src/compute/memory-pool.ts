@@ -175,6 +175,7 @@ export class MemoryPool {
     return freed;
   }
 
+  /** Bytes in use and idle, buffer counts, hits and misses so far. */
   stats(): MemoryPoolStats {
     let buffersIdle = 0;
     for (const list of this.#idleByClass.values()) buffersIdle += list.length;
@@ -196,6 +197,7 @@ export class MemoryPool {
     this.#disposed = true;
   }
 
+  /** Same as `dispose()`: `using pool = new MemoryPool(backend)`. */
   [Symbol.dispose](): void {
     this.dispose();
   }

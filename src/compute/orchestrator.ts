@@ -115,6 +115,7 @@ export class ComputeOrchestrator {
     if (this.#ownsBackend) this.backend.dispose();
   }
 
+  /** Same as `dispose()`: `using compute = await createOrchestrator()`. */
   [Symbol.dispose](): void {
     this.dispose();
   }

@@ -332,10 +332,12 @@ export class UnifiedBuffer<D extends DType = DType> {
     storage.freed = true;
   }
 
+  /** Same as `dispose()`: `using buffer = compute.buffer(...)`. */
   [Symbol.dispose](): void {
     this.dispose();
   }
 
+  /** Shape, dtype and residency, e.g. `UnifiedBuffer(1024, float32, synchronized)`. */
   toString(): string {
     return `UnifiedBuffer(${formatShape(this.shape)}, ${this.dtype}, ${this.disposed ? 'disposed' : this.state})`;
   }

@@ -118,7 +118,7 @@ export async function runFlagshipDemo(options: FlagshipDemoOptions = {}): Promis
     `   ${millions(anomaly.pointsPerSecond)}points/s, micro-batches of 1000 (${anomaly.meanDeviceBatch.toFixed(1)} per device batch)`,
   );
   line(
-    `   found ${anomaly.detected} of ${anomaly.injected} anomalies: precision ${anomaly.precision.toFixed(4)}, recall ${anomaly.recall.toFixed(4)}`,
+    `   ${anomaly.detected} points flagged, ${anomaly.injected} anomalies injected: precision ${anomaly.precision.toFixed(4)} (flagged that were injected), recall ${anomaly.recall.toFixed(4)} (injected that were flagged)`,
   );
   line();
 

@@ -29,6 +29,7 @@ export interface AnomalyScenarioOptions {
   readonly inFlight?: number;
   /** A stream made earlier (so several runs share one). */
   readonly signal?: SyntheticSignal;
+  /** Called as the stream advances, with the fraction done (0..1). */
   readonly onProgress?: (fraction: number) => void;
 }
 
@@ -106,6 +107,7 @@ export interface PageRankScenarioOptions {
   readonly maxIterations?: number;
   /** Highest-ranked nodes to report. Default 5. */
   readonly top?: number;
+  /** Called as the scenario advances, with the fraction done (0..1) and what it is doing. */
   readonly onProgress?: (fraction: number, label: string) => void;
 }
 

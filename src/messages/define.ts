@@ -13,7 +13,9 @@ export type FieldMap = Readonly<Record<string, AnyField>>;
 
 /** Lowest, default and highest message priority. Higher is served first. */
 export const MIN_PRIORITY = 0;
+/** Priority of a message created without one. */
 export const DEFAULT_PRIORITY = 128;
+/** Highest message priority (served first). */
 export const MAX_PRIORITY = 255;
 
 type Simplify<T> = { [K in keyof T]: T[K] } & {};

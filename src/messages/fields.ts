@@ -84,6 +84,7 @@ export interface NestedDefinition<TValue = unknown> {
   createAt(init: unknown, messageType: string, path: string): TValue;
   /** Positional form without the type tag. */
   encodeValue(message: TValue): unknown[];
+  /** Inverse of `encodeValue`: validates the positional form; errors name `messageType` and `path`. */
   decodeValue(raw: unknown, messageType: string, path: string): TValue;
 }
 
@@ -365,16 +366,22 @@ export const field = {
   /** 64-bit float (any JS number, NaN and ±Infinity included). */
   f64: <O extends FieldOptions<number> | undefined = undefined>(options?: O) =>
     build<number, number, O>(scalarSpec('f64'), options as O),
+  /** Signed 8-bit integer (-128..127). */
   i8: <O extends FieldOptions<number> | undefined = undefined>(options?: O) =>
     build<number, number, O>(scalarSpec('i8'), options as O),
+  /** Unsigned 8-bit integer (0..255). */
   u8: <O extends FieldOptions<number> | undefined = undefined>(options?: O) =>
     build<number, number, O>(scalarSpec('u8'), options as O),
+  /** Signed 16-bit integer. */
   i16: <O extends FieldOptions<number> | undefined = undefined>(options?: O) =>
     build<number, number, O>(scalarSpec('i16'), options as O),
+  /** Unsigned 16-bit integer. */
   u16: <O extends FieldOptions<number> | undefined = undefined>(options?: O) =>
     build<number, number, O>(scalarSpec('u16'), options as O),
+  /** Signed 32-bit integer. */
   i32: <O extends FieldOptions<number> | undefined = undefined>(options?: O) =>
     build<number, number, O>(scalarSpec('i32'), options as O),
+  /** Unsigned 32-bit integer. */
   u32: <O extends FieldOptions<number> | undefined = undefined>(options?: O) =>
     build<number, number, O>(scalarSpec('u32'), options as O),
   /** Signed 64-bit integer as a `bigint` (round-trips exactly, beyond 2^53 too). */
@@ -383,6 +390,7 @@ export const field = {
   /** Unsigned 64-bit integer as a `bigint`. */
   u64: <O extends FieldOptions<bigint> | undefined = undefined>(options?: O) =>
     build<bigint, bigint, O>(bigintSpec('u64'), options as O),
+  /** `true` or `false`. */
   bool: <O extends FieldOptions<boolean> | undefined = undefined>(options?: O) => {
     const check = (value: unknown, messageType: string, path: string): boolean => {
       if (typeof value === 'boolean') return value;
@@ -393,6 +401,7 @@ export const field = {
       options as O,
     );
   },
+  /** A string; `{ maxLength }` bounds its length. */
   string: <O extends (FieldOptions<string> & { readonly maxLength?: number }) | undefined = undefined>(
     options?: O,
   ) => build<string, string, O>(stringSpec(options?.maxLength), options as O),

@@ -46,6 +46,7 @@ export class MessageRegistry {
     return this.#definitions.get(name);
   }
 
+  /** True when a definition named `name` is registered. */
   has(name: string): boolean {
     return this.#definitions.has(name);
   }

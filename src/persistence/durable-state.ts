@@ -3,7 +3,9 @@ import type { StateStore } from './state-store.js';
 
 /** How a durable state value becomes bytes and back. Default: JSON (UTF-8). */
 export interface StateSerializer<T> {
+  /** The state as bytes for the store. */
   encode(value: T): Uint8Array;
+  /** The state back from bytes `encode` made. */
   decode(bytes: Uint8Array): T;
 }
 
@@ -206,6 +208,7 @@ export class DurableState<T> implements AsyncDisposable {
     await this.snapshot();
   }
 
+  /** Closes the state (saving what is pending): `await using state = await durableState({ ... })`. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }

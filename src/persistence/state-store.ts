@@ -3,8 +3,11 @@
  * returns either the previous snapshot or the new one, never a mix.
  */
 export interface StateStore {
+  /** The bytes saved under `key`, or undefined. */
   load(key: string): Promise<Uint8Array | undefined>;
+  /** Replaces what is saved under `key` (atomically: a reader sees the old or the new bytes). */
   save(key: string, bytes: Uint8Array): Promise<void>;
+  /** Forgets `key` (no error when absent). */
   delete(key: string): Promise<void>;
 }
 

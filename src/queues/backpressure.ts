@@ -13,6 +13,7 @@ import { InvalidArgumentError, describeValue } from '../errors.js';
  */
 export type BackpressureStrategy = 'block' | 'reject' | 'dropOldest' | 'dropNewest';
 
+/** Every {@link BackpressureStrategy}, for validation and documentation. */
 export const backpressureStrategies: readonly BackpressureStrategy[] = [
   'block',
   'reject',

@@ -10,7 +10,9 @@ export type DropReason = 'dropOldest' | 'dropNewest';
 
 /** Hooks through which a mailbox reports what it does; all optional, called synchronously. */
 export interface MailboxObserver<T> {
+  /** An item was discarded by a drop strategy (or by `clear`), with why. */
   dropped?(item: T, reason: DropReason): void;
+  /** An offer was refused (full under `reject`); `error` is what the sender gets. */
   rejected?(item: T, error: Error): void;
   /** An item waited longer than `ttlMs` and was removed instead of handed out. */
   expired?(item: T): void;
@@ -29,16 +31,25 @@ export interface MailboxConsumer {
   inputReady(): void;
 }
 
+/** Options of a {@link Mailbox}: its size, what happens when full, and how priorities are read. */
 export interface MailboxOptions<T> {
   /**
    * Used in error messages, e.g. `input queue of 'calculator'`. Anything with a `toString` works:
    * the text is only built when an error needs it.
    */
-  readonly name: string | { toString(): string };
+  readonly name:
+    | string
+    | {
+        /** The name, built when an error needs it. */
+        toString(): string;
+      };
+  /** Most items held at once. */
   readonly capacity: number;
+  /** What an offer to a full mailbox does. */
   readonly backpressure: BackpressureStrategy;
   /** The item's priority, an integer 0..255 (already validated). */
   readonly priorityOf: (item: T) => number;
+  /** Told about drops, rejections and expiries. */
   readonly observer?: MailboxObserver<T> | undefined;
   /** Items that waited longer than this (ms) are removed at take time and reported as expired. */
   readonly ttlMs?: number | undefined;

@@ -7,7 +7,7 @@ const NONE = -1;
  * A bounded priority queue of 256 levels (higher level served first), FIFO within a level.
  *
  * Most queues only ever hold one priority (every message at the default 128), so storage is
- * adaptive: while every queued item shares one level, items sit in a single growable {@link Fifo};
+ * adaptive: while every queued item shares one level, items sit in a single growable `Fifo`;
  * the first item of a second level switches the queue to one FIFO per level in use plus a 256-bit
  * bitmap of non-empty levels. `offer`, `poll` and `pollLowest` are O(1) either way, and an idle
  * queue allocates nothing but itself: memory grows with what is queued, not with the capacity.

@@ -72,6 +72,7 @@ export class DeadLetterQueue {
     return this.#discarded;
   }
 
+  /** Records a dead letter (the oldest goes when the queue is full) and tells the listeners. */
   add(letter: DeadLetter): void {
     this.#total++;
     this.#entries.push(letter);

@@ -50,7 +50,9 @@ export interface RuntimeEventMap {
   duplicate: { readonly kernelId: string; readonly message: Message };
 }
 
+/** The names of the runtime's events (`runtime.on(name, listener)`). */
 export type RuntimeEventName = keyof RuntimeEventMap;
+/** A listener of the runtime event `Name`. */
 export type RuntimeListener<Name extends RuntimeEventName> = (event: RuntimeEventMap[Name]) => void;
 
 /**

@@ -120,7 +120,9 @@ export type InspectionEvent =
   | DeadLetterInspection
   | TerminatedInspection;
 
+/** The `type` of an {@link InspectionEvent}: what happened. */
 export type InspectionEventType = InspectionEvent['type'];
+/** Receives inspection events (see `runtime.inspect`). */
 export type InspectionListener = (event: InspectionEvent) => void;
 
 /** The per-message event types: the only ones sampling thins out. */

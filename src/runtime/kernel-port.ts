@@ -142,6 +142,8 @@ export interface KernelOptions {
 
 /** A message definition as `accepts` lists it (what `defineMessage` returns). */
 export interface MessageDefinitionLike {
+  /** The message type's name. */
   readonly name: string;
+  /** True when `value` is a message of this type. */
   is(value: unknown): boolean;
 }

@@ -179,6 +179,34 @@ function aggregateBody(
 }
 
 /**
+ * The part of the runtime a pipeline builds on (a `RingKernelRuntime` is one): pipelines use only
+ * the runtime's public surface, and the runtime does not depend on them.
+ */
+export interface PipelineHost {
+  /** Launches a stage's kernel. */
+  launch<In extends Message, Out extends Message>(
+    kernelId: string,
+    definition: KernelDefinition<In, Out>,
+  ): Promise<void>;
+  /** Activates a launched kernel. */
+  activate(kernelId: string): Promise<void>;
+  /** Terminates a stage's kernel and reports what it left. */
+  terminate(kernelId: string, options?: TerminateOptions): Promise<TerminationReport>;
+  /** Puts a message in a kernel's input queue. */
+  send(kernelId: string, message: Message, options?: WaitOptions): Promise<void>;
+  /** Takes the next message from a kernel's output queue. */
+  receive<Output extends Message = Message>(kernelId: string, options?: WaitOptions): Promise<Output>;
+  /** Waits for the output of `kernelId` that answers `correlationId`. */
+  awaitReply<Reply extends Message = Message>(
+    kernelId: string,
+    correlationId: string,
+    options?: WaitOptions,
+  ): Promise<Reply>;
+  /** A kernel's telemetry now. */
+  getTelemetry(kernelId: string): KernelTelemetrySnapshot;
+}
+
+/**
  * Builds a pipeline of kernels connected by routes: linear stages, fan-out over replicas
  * (round-robin, least-loaded, key-hash, broadcast), fan-in (replicas merge into the next stage),
  * and aggregating stages that flush on count or time. Data moves kernel to kernel, never through
@@ -194,31 +222,11 @@ function aggregateBody(
  * const result = await pipeline.request(Reading.create({ value: 42 }), { timeout: 1000 });
  * ```
  */
-/**
- * The part of the runtime a pipeline builds on (a `RingKernelRuntime` is one): pipelines use only
- * the runtime's public surface, and the runtime does not depend on them.
- */
-export interface PipelineHost {
-  launch<In extends Message, Out extends Message>(
-    kernelId: string,
-    definition: KernelDefinition<In, Out>,
-  ): Promise<void>;
-  activate(kernelId: string): Promise<void>;
-  terminate(kernelId: string, options?: TerminateOptions): Promise<TerminationReport>;
-  send(kernelId: string, message: Message, options?: WaitOptions): Promise<void>;
-  receive<Output extends Message = Message>(kernelId: string, options?: WaitOptions): Promise<Output>;
-  awaitReply<Reply extends Message = Message>(
-    kernelId: string,
-    correlationId: string,
-    options?: WaitOptions,
-  ): Promise<Reply>;
-  getTelemetry(kernelId: string): KernelTelemetrySnapshot;
-}
-
 export function pipelineOf(runtime: PipelineHost, name: string): PipelineBuilder {
   return new PipelineBuilder(runtime, name);
 }
 
+/** Collects the stages of a pipeline (see {@link pipelineOf}); `start()` launches them. */
 export class PipelineBuilder {
   readonly #runtime: PipelineHost;
   readonly #name: string;
@@ -458,6 +466,7 @@ export class Pipeline implements AsyncDisposable {
     return reports;
   }
 
+  /** Terminates the pipeline: `await using pipeline = await pipelineOf(runtime, ...).stage(...).start()`. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.terminate();
   }

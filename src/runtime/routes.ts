@@ -53,6 +53,7 @@ export class Route {
   readonly targets: readonly string[];
   readonly strategy: RouteStrategy;
   readonly #key: ((message: Message) => string | number) | undefined;
+  /** Only messages passing this go along the route. */
   readonly filter: ((message: Message) => boolean) | undefined;
   readonly #deliver: Deliver;
   readonly #deliverNow: DeliverNow | undefined;
@@ -90,6 +91,7 @@ export class Route {
     this.#depthOf = depthOf;
   }
 
+  /** The route as data: source, targets, strategy (for the dashboard and `inspect`). */
   describe(): RouteDescription {
     return { from: this.from, to: this.targets, strategy: this.strategy };
   }

@@ -52,6 +52,7 @@ export class Subscription implements AsyncIterable<TopicMessage> {
     return this.#queue.size;
   }
 
+  /** The next message published to a matching topic; waits (bounded by `timeout` / `signal`) when none is queued. */
   receive(options?: WaitOptions): Promise<TopicMessage> {
     return this.#queue.take(options);
   }
@@ -73,6 +74,7 @@ export class Subscription implements AsyncIterable<TopicMessage> {
     this.#queue.close(new QueueClosedError(`the subscription to '${this.pattern}' was cancelled`));
   }
 
+  /** `for await (const message of subscription)`: ends after `unsubscribe()`, once the queued messages are read. */
   async *[Symbol.asyncIterator](): AsyncGenerator<TopicMessage, undefined> {
     for (;;) {
       try {

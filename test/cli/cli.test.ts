@@ -53,7 +53,7 @@ describe('ringkernel (built binary)', () => {
   it('refuses a non-loopback dashboard without a token (exit 2, no stack)', async () => {
     const result = await runBuilt(['dashboard', '--host', '0.0.0.0', '--port', '0']);
     assert.equal(result.code, 2);
-    assert.match(result.stderr, /refusing to serve the dashboard on '0\.0\.0\.0' without a token/);
+    assert.match(result.stderr, /--host 0\.0\.0\.0 is reachable from other machines: add --token <secret>/);
     assert.doesNotMatch(result.stderr, /^\s+at .*:\d+:\d+\)?$/m);
   });
 

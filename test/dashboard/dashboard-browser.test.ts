@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,18 +7,16 @@ import { after, before, describe, it } from 'node:test';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { startDemo, type DemoSession } from '../../src/cli/demo.js';
 import { serveDashboard } from '../../src/dashboard/index.js';
+import { chromiumComponent, skipUnlessPresent } from '../helpers/system-component.js';
 import type { HttpEndpoint } from '../../src/dashboard/index.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const CHROMIUM = '/usr/bin/chromium';
+const chromiumFound = chromiumComponent();
 /**
  * Outside CI a machine without Chromium skips this test (saying how to get it); in CI
  * (`CI=true`) it always runs, so a missing browser fails the build instead of hiding the test.
  */
-const skip =
-  process.env.CI !== 'true' && !existsSync(CHROMIUM)
-    ? `${CHROMIUM} is missing: install Chromium (apt-get install chromium) to run the browser test`
-    : false;
+const skip = skipUnlessPresent(chromiumFound);
 const artifact = join(root, 'test-artifacts', 'dashboard.png');
 const readmeCopy = join(root, 'docs', 'dashboard.png');
 const counters = [
@@ -53,13 +50,14 @@ describe('dashboard in a browser, against the running demo', { skip }, () => {
   let stopLoad: (() => Promise<void>) | undefined;
 
   before(async () => {
-    assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: install Chromium (apt-get install chromium)`);
+    const executablePath = chromiumFound.path;
+    assert.ok(executablePath !== undefined, `Chromium not found: ${chromiumFound.install}`);
     session = await startDemo({ backend: 'cpu' });
     stopLoad = session.startLoad();
     dashboard = await serveDashboard(session.runtime, { port: 0, interval: 100 });
     profile = await mkdtemp(join(tmpdir(), 'ringkernel-chromium-'));
     context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
+      executablePath,
       headless: true,
       args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
       viewport: { width: 1500, height: 820 },

@@ -82,6 +82,12 @@ test('runFlagshipDemo streams through both kernels with a progress bar and repor
   assert.equal(result.pagerank.top.length, 5);
   assert.match(output, /\r.*\[#{30}\] 100%/);
   assert.match(output, /precision 1\.0000|precision 0\.9/);
+  // Says what was flagged against what was injected, never "found N of M" (N may exceed M).
+  assert.match(
+    output,
+    new RegExp(`${result.anomaly.detected} points flagged, ${result.anomaly.injected} anomalies injected`),
+  );
+  assert.doesNotMatch(output, /found \d+ of \d+/);
   assert.match(output, /edges\/s/);
 });
 

@@ -27,7 +27,9 @@ export interface AnomalyMessages {
   readonly Batch: ReturnType<typeof batchDefinition>;
   readonly Report: ReturnType<typeof reportDefinition>;
 }
+/** A batch of points sent to an anomaly detector kernel. */
 export type AnomalyBatch = MessageOf<AnomalyMessages['Batch']>;
+/** A detector's reply to one batch: how many points it flagged, and the strongest. */
 export type AnomalyReport = MessageOf<AnomalyMessages['Report']>;
 
 const byBatchSize = new Map<number, AnomalyMessages>();

@@ -36,5 +36,6 @@ export interface PageRankSolver {
   solve(settings: PageRankSettings): Promise<PageRankSolveOutcome>;
   /** The current ranks (a host copy, in float64). */
   ranks(): Promise<Float64Array>;
+  /** Frees the graph and rank buffers. */
   dispose(): void;
 }

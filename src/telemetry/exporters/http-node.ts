@@ -138,7 +138,8 @@ export function refuseUnlessAllowed(
   return false;
 }
 
-const MIN_TOKEN_LENGTH = 16;
+/** Shortest token the HTTP servers accept (a guessable token is no protection). */
+export const MIN_TOKEN_LENGTH = 16;
 
 /** True for addresses that only this machine can reach. */
 export function isLoopbackHost(host: string): boolean {

@@ -6,8 +6,11 @@ import type { KernelTelemetrySnapshot, TelemetrySummary } from '../kernel-teleme
  * exporters do not pull the runtime in, and so tests can feed fixed figures.
  */
 export interface MetricsSource {
+  /** The kernels to report, in a stable order. */
   readonly kernelIds: readonly string[];
+  /** A point-in-time copy of one kernel's counters and latency. */
   getTelemetry(kernelId: string): KernelTelemetrySnapshot;
+  /** Totals over every kernel. */
   getSummary(): TelemetrySummary;
   /** Routes between kernels, when the runtime has routing (drawn by the dashboard). */
   readonly routes?: readonly RouteLike[] | undefined;
@@ -39,6 +42,7 @@ export interface DeviceMemorySource {
 /** The parts of a compute `MemoryPool` the exporters read. */
 export interface PoolLike {
   readonly backend: { readonly kind: string; readonly accelerator: { readonly name: string } } | null;
+  /** Bytes handed out and bytes held (in use plus idle). */
   stats(): { readonly bytesInUse: number; readonly bytesReserved: number };
 }
 

@@ -7,17 +7,21 @@ export type MetricAttributes = Readonly<Record<string, string>>;
 
 /** The part of an OpenTelemetry `ObservableResult` the adapter uses. */
 export interface ObservableResultLike {
+  /** Reports one value of the instrument for this collection. */
   observe(value: number, attributes?: MetricAttributes): void;
 }
 
 /** The part of an OpenTelemetry observable instrument the adapter uses. */
 export interface ObservableLike {
+  /** Calls `callback` at each collection. */
   addCallback(callback: (result: ObservableResultLike) => void): void;
+  /** Stops calling `callback`. */
   removeCallback(callback: (result: ObservableResultLike) => void): void;
 }
 
 /** The part of an OpenTelemetry `Histogram` the adapter uses. */
 export interface HistogramLike {
+  /** Records one measurement. */
   record(value: number, attributes?: MetricAttributes): void;
 }
 
@@ -32,13 +36,17 @@ export interface InstrumentOptionsLike {
  * fits it. Declared here so that ringkernel's types never require the package.
  */
 export interface MeterLike {
+  /** A monotonic counter read at collection time. */
   createObservableCounter(name: string, options?: InstrumentOptionsLike): ObservableLike;
+  /** A gauge read at collection time. */
   createObservableGauge(name: string, options?: InstrumentOptionsLike): ObservableLike;
+  /** A histogram fed measurement by measurement. */
   createHistogram(name: string, options?: InstrumentOptionsLike): HistogramLike;
 }
 
 /** A runtime the adapter can read and, for latency, inspect. `RingKernelRuntime` fits it. */
 export interface InspectableMetricsSource extends MetricsSource {
+  /** Streams inspection events to `listener` (for latencies); returns the unsubscribe function. */
   inspect(listener: InspectionListener, options?: InspectOptions): () => void;
 }
 

@@ -38,6 +38,16 @@ const USAGE_STORAGE = 0x0080;
 const MAP_MODE_READ = 0x0001;
 const STAGE_COMPUTE = 0x4;
 
+// The shipped declarations name this WebGPU type. Declaring them (empty) here keeps the .d.ts free
+// of a reference to @webgpu/types, whose declarations need the DOM lib (a Node project compiling
+// with lib es2023 and @types/node would fail on them): without WebGPU types the names resolve to
+// an opaque interface, and where @webgpu/types (or a lib with WebGPU) is loaded these merges with the
+// real one, so `backend.device` is the full `GPUDevice`.
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- a stand-in, merged with the real GPUDevice
+  interface GPUDevice {}
+}
+
 /** Options for {@link webgpuBackend}. */
 export interface WebgpuBackendOptions extends DawnOptions {
   /**
@@ -145,6 +155,10 @@ export class WebgpuBackend implements ComputeBackend {
   readonly accelerator: AcceleratorInfo;
   readonly limits: AcceleratorLimits;
   readonly sharesHostMemory = false;
+  /**
+   * The WebGPU device, for interop. Its type is the full `GPUDevice` where WebGPU types are loaded
+   * (`@webgpu/types`, or a browser lib that has them); otherwise an opaque interface.
+   */
   readonly device: GPUDevice;
   readonly #liveBuffers = new Set<GPUBuffer>();
   readonly #hasF16: boolean;
