@@ -4,36 +4,59 @@
  * npm run example:cuda-anomaly [-- --points 200000 --batch 1000 --device auto|cuda|emulator]
  * Without an NVIDIA GPU it runs on the device emulator and says so.
  */
-import { parseArgs } from 'node:util';
 import {
   anomalyDetector,
   anomalyMessages,
   cudaAnomalyDetector,
   detectionQuality,
+  probeCudaDevice,
   resolveCudaDevice,
   syntheticSignal,
   type AnomalyReport,
-  type CudaDeviceChoice,
 } from '../../src/node.js';
 import { RingKernelRuntime, type KernelDefinition } from '../../src/runtime/index.js';
 import type { Message } from '../../src/messages/index.js';
+import { integerFlag, oneOf, parseExampleArgs } from '../example-args.js';
 
-const { values } = parseArgs({
+const name = 'npm run example:cuda-anomaly --';
+const values = parseExampleArgs({
+  name,
+  usage: `Usage: ${name} [--points N] [--batch N] [--device auto|cuda|emulator]
+
+Streams a synthetic signal with 1% injected anomalies through the anomaly detector on a persistent
+CUDA ring kernel (window, sums and history resident in device memory), then through the CPU
+backend's detector, and prints throughput, precision and recall of each. Without an NVIDIA GPU it
+runs on the device emulator and says so.
+
+  --points <N>       points to stream (default 200000)
+  --batch <N>        points per message (default 1000)
+  --device <name>    auto (default: the GPU when usable, else the emulator), cuda, or emulator
+  --help, -h         this text`,
   options: {
     points: { type: 'string', default: '200000' },
     batch: { type: 'string', default: '1000' },
     device: { type: 'string', default: 'auto' },
   },
 });
-const device = values.device as CudaDeviceChoice;
-const batchSize = Number(values.batch);
+const device = oneOf(name, 'device', values.device, ['auto', 'cuda', 'emulator']);
+const batchSize = integerFlag(name, 'batch', values.batch);
+const points = integerFlag(name, 'points', values.points, batchSize * 2);
 const target = await resolveCudaDevice(device);
+const probe = await probeCudaDevice();
+if (device === 'cuda' && !probe.available) {
+  process.stderr.write(
+    `${name}: no usable CUDA device (${probe.reason}); leave out --device to use the emulator\n`,
+  );
+  process.exit(1);
+}
 console.log(
   target.kind === 'cuda'
     ? `running on the GPU: ${target.reason}`
-    : `no GPU: running on the device emulator instead (${target.reason})`,
+    : device === 'emulator'
+      ? 'running on the device emulator (--device emulator)'
+      : `no GPU: running on the device emulator instead (${target.reason})`,
 );
-const signal = syntheticSignal({ points: Number(values.points) });
+const signal = syntheticSignal({ points });
 const { Batch } = anomalyMessages(batchSize);
 
 async function stream<In extends Message, Out extends Message>(

@@ -4,25 +4,50 @@
  * Without an NVIDIA GPU it runs on the device emulator (a worker thread playing the GPU's part over
  * the same ring layout) and says so.
  */
-import { parseArgs } from 'node:util';
 import {
   CONTROL,
   cudaEchoKernel,
   CudaEchoRequest,
+  probeCudaDevice,
   resolveCudaDevice,
-  type CudaDeviceChoice,
 } from '../../src/node.js';
 import { RingKernelRuntime } from '../../src/runtime/index.js';
+import { integerFlag, oneOf, parseExampleArgs } from '../example-args.js';
 
-const { values } = parseArgs({
-  options: { messages: { type: 'string', default: '100000' }, device: { type: 'string', default: 'auto' } },
+const name = 'npm run example:cuda-echo --';
+const values = parseExampleArgs({
+  name,
+  usage: `Usage: ${name} [--messages N] [--device auto|cuda|emulator]
+
+Launches a persistent CUDA ring kernel that answers 64-byte messages, measures the round trip of one
+message at a time and the rate of pipelined messages, and prints the device's own telemetry. Without
+an NVIDIA GPU it runs on the device emulator (a worker thread playing the GPU's part over the same
+ring layout) and says so.
+
+  --messages <N>     pipelined messages (default 100000)
+  --device <name>    auto (default: the GPU when usable, else the emulator), cuda, or emulator
+  --help, -h         this text`,
+  options: {
+    messages: { type: 'string', default: '100000' },
+    device: { type: 'string', default: 'auto' },
+  },
 });
-const device = values.device as CudaDeviceChoice;
+const count = integerFlag(name, 'messages', values.messages);
+const device = oneOf(name, 'device', values.device, ['auto', 'cuda', 'emulator']);
 const target = await resolveCudaDevice(device);
+const probe = await probeCudaDevice();
+if (device === 'cuda' && !probe.available) {
+  process.stderr.write(
+    `${name}: no usable CUDA device (${probe.reason}); leave out --device to use the emulator\n`,
+  );
+  process.exit(1);
+}
 console.log(
   target.kind === 'cuda'
     ? `running on the GPU: ${target.reason}`
-    : `no GPU: running on the device emulator instead (${target.reason})`,
+    : device === 'emulator'
+      ? 'running on the device emulator (--device emulator)'
+      : `no GPU: running on the device emulator instead (${target.reason})`,
 );
 const runtime = new RingKernelRuntime();
 const kernel = cudaEchoKernel({ kernelId: 'echo', device });
@@ -38,7 +63,6 @@ for (let sequence = 0; sequence < 2_000; sequence++) {
   if ((reply as unknown as { sequence: number }).sequence !== sequence) throw new Error('echo out of order');
 }
 samples.sort((a, b) => a - b);
-const count = Number(values.messages);
 const started = performance.now();
 const replies = [];
 for (let sequence = 0; sequence < count; sequence++)

@@ -207,10 +207,12 @@ export class RingRegion {
     statePointers.forEach((pointer, index) => (pointers[index] = pointer));
   }
 
+  /** Reads a word (atomically) as an unsigned number. */
   load(word: number): number {
     return Atomics.load(this.words, word) >>> 0;
   }
 
+  /** Writes a word (atomically). */
   store(word: number, value: number): void {
     Atomics.store(this.words, word, value | 0);
   }
@@ -221,16 +223,19 @@ export class RingRegion {
     if (this.buffer instanceof SharedArrayBuffer) Atomics.notify(this.words, word);
   }
 
+  /** Sets or clears command bits ({@link COMMAND}) and rings the host doorbell. */
   setCommand(bits: number, on: boolean): void {
     if (on) Atomics.or(this.words, CONTROL.command, bits);
     else Atomics.and(this.words, CONTROL.command, ~bits);
     this.bump(CONTROL.hostDoorbell);
   }
 
+  /** Byte offset of the input slot of a free-running index. */
   inputSlotOffset(index: number): number {
     return this.layout.inputSlotsOffset + (index & (this.layout.capacity - 1)) * this.layout.inputSlotBytes;
   }
 
+  /** Byte offset of the output slot of a free-running index. */
   outputSlotOffset(index: number): number {
     return this.layout.outputSlotsOffset + (index & (this.layout.capacity - 1)) * this.layout.outputSlotBytes;
   }

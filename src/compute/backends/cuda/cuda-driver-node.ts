@@ -62,24 +62,41 @@ type Fn = (...args: unknown[]) => unknown;
 /** The bound driver: thin wrappers that check results and return values instead of out-parameters. */
 export interface CudaDriver {
   readonly version: number;
+  /** Devices the driver sees (`cuDeviceGetCount`). */
   deviceCount(): number;
+  /** The device handle of an ordinal (`cuDeviceGet`). */
   device(ordinal: number): number;
+  /** The device's marketing name (`cuDeviceGetName`). */
   deviceName(device: number): string;
+  /** Device memory in bytes (`cuDeviceTotalMem`). */
   deviceTotalMemory(device: number): number;
+  /** One `cuDeviceGetAttribute` value (see {@link DEVICE_ATTRIBUTE}). */
   attribute(device: number, attribute: number): number;
+  /** Retains the device's primary context (`cuDevicePrimaryCtxRetain`). */
   retainPrimaryContext(device: number): CuHandle;
+  /** Releases one retain of the primary context. */
   releasePrimaryContext(device: number): void;
+  /** Makes a context current on the calling thread (`cuCtxSetCurrent`). */
   setCurrentContext(context: CuHandle): void;
+  /** Allocates device memory; returns its device address (`cuMemAlloc`). */
   memAlloc(bytes: number): bigint;
+  /** Frees device memory (`cuMemFree`). */
   memFree(pointer: bigint): void;
+  /** Fills device memory with a byte (`cuMemsetD8`). */
   memsetD8(pointer: bigint, value: number, bytes: number): void;
+  /** Copies host bytes to device memory, synchronously (`cuMemcpyHtoD`). */
   copyHostToDevice(pointer: bigint, source: Uint8Array): void;
+  /** Copies device memory into host bytes, synchronously (`cuMemcpyDtoH`). */
   copyDeviceToHost(target: Uint8Array, pointer: bigint): void;
   /** Pinned host memory mapped into the device's address space. */
   hostAllocMapped(bytes: number): { host: CuHandle; device: bigint; view: ArrayBuffer };
+  /** Frees pinned host memory (`cuMemFreeHost`). */
   hostFree(host: CuHandle): void;
+  /** Loads a module from PTX text (`cuModuleLoadData`; the driver JIT-compiles it). */
   moduleLoadData(image: string): CuHandle;
+  /** Unloads a module (`cuModuleUnload`). */
   moduleUnload(module: CuHandle): void;
+  /** A kernel of a module by its `extern "C"` name (`cuModuleGetFunction`). */
   moduleFunction(module: CuHandle, name: string): CuHandle;
   /** Launches with arguments given as (C type, value) pairs, e.g. `['uint64_t', ptr]`. */
   launch(
@@ -91,17 +108,27 @@ export interface CudaDriver {
     args: readonly (readonly ['uint64_t' | 'uint32_t' | 'float', number | bigint])[],
     cooperative?: boolean,
   ): void;
+  /** Creates a stream, optionally not synchronising with the legacy default stream. */
   streamCreate(nonBlocking: boolean): CuHandle;
+  /** Destroys a stream (`cuStreamDestroy`). */
   streamDestroy(stream: CuHandle): void;
+  /** Waits until all work on the stream has finished (`cuStreamSynchronize`). */
   streamSynchronize(stream: CuHandle | null): void;
   /** True when all work on the stream has finished. */
   streamIdle(stream: CuHandle): boolean;
+  /** Creates a timing event (`cuEventCreate`). */
   eventCreate(): CuHandle;
+  /** Records an event on a stream (`cuEventRecord`). */
   eventRecord(event: CuHandle, stream: CuHandle | null): void;
+  /** Waits for an event (`cuEventSynchronize`). */
   eventSynchronize(event: CuHandle): void;
+  /** Milliseconds between two recorded events (`cuEventElapsedTime`). */
   eventElapsedMs(start: CuHandle, end: CuHandle): number;
+  /** Destroys an event (`cuEventDestroy`). */
   eventDestroy(event: CuHandle): void;
+  /** Waits until all work in the current context has finished (`cuCtxSynchronize`). */
   contextSynchronize(): void;
+  /** The driver's text for a CUresult (`cuGetErrorString`). */
   errorText(result: number): string;
 }
 

@@ -1,6 +1,7 @@
 export { cudaBackend, CudaBackend } from './cuda-backend-node.js';
 export {
   CudaDriverError,
+  DEVICE_ATTRIBUTE,
   formatVersion,
   loadCudaDriver,
   MIN_DRIVER_VERSION,
