@@ -73,6 +73,27 @@ test('the node entry (ringkernel/node) is where the Node adapters are reachable'
   }
 });
 
+test('the cluster link (ringkernel/cluster) is reachable only from its own entry, never from the core', () => {
+  const core = [...importClosure('src/index.ts')];
+  assert.deepEqual(
+    core
+      .filter(
+        ([file, specifiers]) =>
+          file.includes('/src/cluster/') || specifiers.some((s) => s.startsWith('@nats-io/')),
+      )
+      .map(([file]) => relative(root, file)),
+    [],
+  );
+  const files = [...importClosure('src/cluster.ts').keys()].map((file) => relative(root, file));
+  assert.ok(files.includes('src/cluster/index.ts'));
+  // Inside the cluster folder, only *-node.ts files import node: modules.
+  const offenders = [...importClosure('src/cluster.ts')]
+    .filter(([file]) => file.includes('/src/cluster/') && !file.endsWith('-node.ts'))
+    .filter(([, specifiers]) => specifiers.some((specifier) => specifier.startsWith('node:')))
+    .map(([file]) => relative(root, file));
+  assert.deepEqual(offenders, []);
+});
+
 /** Strongly connected components of more than one file (or a file importing itself): import circles. */
 function importCircles(entries: readonly string[]): string[][] {
   const graph = new Map<string, string[]>();
@@ -119,5 +140,5 @@ function importCircles(entries: readonly string[]): string[][] {
 }
 
 test('no import circles in the library, type-only imports included', () => {
-  assert.deepEqual(importCircles(['src/index.ts', 'src/node.ts', 'src/cli/main.ts']), []);
+  assert.deepEqual(importCircles(['src/index.ts', 'src/node.ts', 'src/cluster.ts', 'src/cli/main.ts']), []);
 });

@@ -3,6 +3,7 @@ import { runBenchCommand } from '../bench/command-node.js';
 import { RingKernelError } from '../errors.js';
 import { InsecureBindingError } from '../telemetry/exporters/errors.js';
 import { processIO, type CliIO } from './cli-io.js';
+import { clusterCommand, clusterUsage } from './cluster-command.js';
 import { dashboardCommand, dashboardUsage } from './dashboard-command.js';
 import { demoCommand, demoUsage } from './demo-command.js';
 import { devicesCommand, devicesUsage } from './devices-command.js';
@@ -22,6 +23,8 @@ Commands:
   dashboard [--program module] [--port N] [--host address] [--token secret]
             [--backend cpu|webgpu|auto]
                               serve the live dashboard for the demo's runtime or your program's
+  cluster [status|members|streams] [--servers URL] [--cluster NAME] [--json]
+                              a cluster of runtimes over NATS: members, durable streams
 
 Options:
   --help, -h                  this text (or 'ringkernel <command> --help')
@@ -34,6 +37,7 @@ const commandUsages: Readonly<Record<string, string>> = {
   demo: demoUsage,
   devices: devicesUsage,
   dashboard: dashboardUsage,
+  cluster: clusterUsage,
 };
 
 function packageVersion(): string {
@@ -112,6 +116,8 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO()): 
         return await devicesCommand(rest, io);
       case 'dashboard':
         return await dashboardCommand(rest, io);
+      case 'cluster':
+        return await clusterCommand(rest, io);
       case 'bench':
         return await runBenchCommand(rest, {
           command: 'ringkernel bench',

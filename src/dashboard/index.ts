@@ -10,6 +10,10 @@ export {
 export {
   dashboardSnapshot,
   toDashboardEvent,
+  type DashboardClusterMember,
+  type DashboardClusterSnapshot,
+  type DashboardClusterSource,
+  type DashboardClusterStatus,
   type DashboardEvent,
   type DashboardRoute,
   type DashboardSnapshot,

@@ -303,6 +303,29 @@ const script = String.raw`
     $('topology').replaceChildren(svg);
   }
 
+  function renderCluster(snapshot) {
+    var section = $('cluster-section');
+    var cluster = snapshot.cluster;
+    if (!cluster) { section.hidden = true; return; }
+    section.hidden = false;
+    var status = cluster.status;
+    $('cluster-link').textContent = 'node ' + status.node + ' in cluster ' + status.cluster + ' · ' +
+      (status.connected ? 'connected to ' + (status.server || '?') : 'disconnected') + ' · ' + status.reconnects + ' reconnect(s)';
+    var rows = cluster.members.map(function (member) {
+      var tr = document.createElement('tr');
+      var served = Object.keys(member.kernels).map(function (id) { return id + '@' + member.node + ' (' + member.kernels[id] + ')'; });
+      [member.node + (member.node === status.node ? ' (this runtime)' : ''), member.host, served.join(', ') || '–',
+        Math.max(0, Math.round((snapshot.time - member.lastSeen) / 100) / 10) + ' s ago'].forEach(function (value, column) {
+        var td = document.createElement('td');
+        td.textContent = value;
+        if (column < 3) td.className = 'left';
+        tr.appendChild(td);
+      });
+      return tr;
+    });
+    $('cluster-members').replaceChildren.apply($('cluster-members'), rows);
+  }
+
   function renderEvents(batch) {
     var list = $('events');
     batch.forEach(function (event) {
@@ -325,6 +348,7 @@ const script = String.raw`
     renderSummary(snapshot);
     renderKernels(snapshot);
     renderTopology(snapshot);
+    renderCluster(snapshot);
     document.body.dataset.updates = String(Number(document.body.dataset.updates || '0') + 1);
   });
   source.addEventListener('inspection', function (message) { renderEvents(JSON.parse(message.data)); });
@@ -370,6 +394,14 @@ export function dashboardPage(nonce: string, title = 'ringkernel dashboard'): st
   <section id="topology-section" hidden>
     <h2>Routes</h2>
     <div id="topology"></div>
+  </section>
+  <section id="cluster-section" hidden>
+    <h2>Cluster</h2>
+    <div id="cluster-link"></div>
+    <table id="cluster-table">
+      <thead><tr><th class="left">node</th><th class="left">host</th><th class="left">remote kernels</th><th>last heartbeat</th></tr></thead>
+      <tbody id="cluster-members"></tbody>
+    </table>
   </section>
   <section id="events-section">
     <h2>Events</h2>

@@ -18,7 +18,12 @@ import {
   type PrometheusOptions,
 } from '../telemetry/exporters/prometheus.js';
 import { dashboardPage } from './page.js';
-import { dashboardSnapshot, toDashboardEvent, type DashboardEvent } from './snapshot.js';
+import {
+  dashboardSnapshot,
+  toDashboardEvent,
+  type DashboardClusterSource,
+  type DashboardEvent,
+} from './snapshot.js';
 
 /** Options of {@link serveDashboard}. */
 export interface DashboardOptions extends HttpServeOptions, PrometheusOptions {
@@ -29,6 +34,8 @@ export interface DashboardOptions extends HttpServeOptions, PrometheusOptions {
    * drop, rejection, error and termination event, and at most 20 per-message events a second.
    */
   readonly events?: InspectOptions | undefined;
+  /** A cluster link (`ringkernel/cluster`): the page then lists the cluster's members, what they serve, and the link's health. */
+  readonly cluster?: DashboardClusterSource | undefined;
   /** The page title. */
   readonly title?: string | undefined;
   /**
@@ -142,7 +149,7 @@ export async function serveDashboard(
   let stopInspecting: (() => void) | undefined;
 
   const snapshotMessage = (): string =>
-    `event: snapshot\ndata: ${JSON.stringify(dashboardSnapshot(runtime))}\n\n`;
+    `event: snapshot\ndata: ${JSON.stringify(dashboardSnapshot(runtime, Date.now(), options.cluster))}\n\n`;
   const broadcast = (): void => {
     let message: string;
     try {
@@ -244,7 +251,12 @@ export async function serveDashboard(
           openStream(response);
           return;
         case '/api/snapshot':
-          send(response, 200, 'application/json', JSON.stringify(dashboardSnapshot(runtime)));
+          send(
+            response,
+            200,
+            'application/json',
+            JSON.stringify(dashboardSnapshot(runtime, Date.now(), options.cluster)),
+          );
           return;
         case '/metrics':
           send(response, 200, PROMETHEUS_CONTENT_TYPE, formatPrometheus(runtime, options));

@@ -11,6 +11,42 @@ export interface DashboardRoute {
   readonly strategy: string | undefined;
 }
 
+/** One runtime of a cluster as the dashboard lists it. */
+export interface DashboardClusterMember {
+  readonly node: string;
+  readonly host: string;
+  /** Kernel id → delivery mode (`direct`, `durable`). */
+  readonly kernels: Readonly<Record<string, string>>;
+  /** `Date.now()` when its last heartbeat arrived. */
+  readonly lastSeen: number;
+}
+
+/** The link's health as the dashboard shows it. */
+export interface DashboardClusterStatus {
+  readonly node: string;
+  readonly cluster: string;
+  readonly connected: boolean;
+  readonly server: string | undefined;
+  readonly reconnects: number;
+}
+
+/**
+ * A cluster link the dashboard can show (remote kernels, link health); `ringkernel/cluster`'s
+ * `ClusterLink` is one. Typed by shape so that the dashboard does not depend on the cluster code.
+ */
+export interface DashboardClusterSource {
+  /** The link's health now (connection, counters). */
+  status(): DashboardClusterStatus;
+  /** The runtimes in the cluster and the kernels each serves. */
+  members(): readonly DashboardClusterMember[];
+}
+
+/** The cluster part of a snapshot. */
+export interface DashboardClusterSnapshot {
+  readonly status: DashboardClusterStatus;
+  readonly members: readonly DashboardClusterMember[];
+}
+
 /** What the dashboard shows at one instant; sent to the page as JSON over the event stream. */
 export interface DashboardSnapshot {
   /** Milliseconds since the epoch. */
@@ -19,6 +55,8 @@ export interface DashboardSnapshot {
   readonly kernels: readonly KernelTelemetrySnapshot[];
   /** Routes between kernels; absent when the runtime has no routing. */
   readonly routes: readonly DashboardRoute[] | undefined;
+  /** The runtime's cluster link, when the dashboard was given one. */
+  readonly cluster?: DashboardClusterSnapshot | undefined;
 }
 
 /**
@@ -30,9 +68,14 @@ export interface DashboardSnapshot {
  * console.log(snapshot.kernels.map((kernel) => `${kernel.kernelId}: ${kernel.messagesProcessed}`));
  * ```
  */
-export function dashboardSnapshot(source: MetricsSource, now: number = Date.now()): DashboardSnapshot {
+export function dashboardSnapshot(
+  source: MetricsSource,
+  now: number = Date.now(),
+  cluster?: DashboardClusterSource,
+): DashboardSnapshot {
   const routes = source.routes;
   return {
+    ...(cluster === undefined ? {} : { cluster: clusterSnapshot(cluster) }),
     time: now,
     summary: source.getSummary(),
     kernels: snapshotKernels(source),
@@ -44,6 +87,19 @@ export function dashboardSnapshot(source: MetricsSource, now: number = Date.now(
             to: typeof route.to === 'string' ? [route.to] : [...route.to],
             strategy: route.strategy,
           })),
+  };
+}
+
+function clusterSnapshot(cluster: DashboardClusterSource): DashboardClusterSnapshot {
+  const { node, cluster: name, connected, server, reconnects } = cluster.status();
+  return {
+    status: { node, cluster: name, connected, server, reconnects },
+    members: cluster.members().map(({ node: member, host, kernels, lastSeen }) => ({
+      node: member,
+      host,
+      kernels,
+      lastSeen,
+    })),
   };
 }
 

@@ -10,7 +10,9 @@ export type DeadLetterReason =
   /** A route, topic or `sendTo` could not deliver it (target missing, failed or terminated). */
   | 'undeliverable'
   /** A group restart force-stopped the kernel while it processed it. */
-  | 'interrupted';
+  | 'interrupted'
+  /** A durable cluster delivery failed on every one of its allowed deliveries (`maxDeliver`). */
+  | 'maxDeliveries';
 
 /** One message the runtime could not deliver or process, with why. */
 export interface DeadLetter {

@@ -20,6 +20,7 @@ import { PendingReply, type PendingRequest } from './pending-reply.js';
 import { PendingTable } from './pending-table.js';
 import type { RequestExpiry } from './request-expiry.js';
 import { Route, type RouteOptions } from './routes.js';
+import { isRemoteAddress, type RemoteKernels } from './remote-kernels.js';
 
 /**
  * The runtime's message path into kernels: every `send`, `post`, `request`, route, `sendTo` and
@@ -33,6 +34,8 @@ export class Delivery {
   readonly #expiry: RequestExpiry | undefined;
   /** Set by the runtime once its router exists (the router's closures call back into this). */
   router!: KernelRouter;
+  /** Kernels of other runtimes (`name@node`), when a link is attached (`runtime.attachRemote`). */
+  remote: RemoteKernels | undefined;
 
   constructor(
     kernels: Map<string, KernelRecord>,
@@ -60,6 +63,9 @@ export class Delivery {
   ): Promise<void> {
     const record = this.#kernels.get(to);
     if (record === undefined || (record.state !== 'active' && !this.#canSend(record))) {
+      const remote = record === undefined ? this.remoteFor(to) : undefined;
+      if (remote !== undefined)
+        return this.#deliverRemote(remote, to, message, options, deadLetterIfUndeliverable);
       const refusal = this.#sendRefusal(to, record);
       if (deadLetterIfUndeliverable) {
         this.router.deadLetter(to, message, 'undeliverable', refusal);
@@ -99,6 +105,26 @@ export class Delivery {
       : offered.catch((error: unknown) => this.#sendFailed(record, error));
   }
 
+  /** The attached remote when `kernelId` is a remote address (the caller found no local kernel). */
+  remoteFor(kernelId: string): RemoteKernels | undefined {
+    return this.remote !== undefined && isRemoteAddress(kernelId) ? this.remote : undefined;
+  }
+
+  /** Delivery to another runtime's kernel; along routes and topics a refusal dead-letters the message. */
+  #deliverRemote(
+    remote: RemoteKernels,
+    to: string,
+    message: Message,
+    options: WaitOptions | undefined,
+    deadLetterIfUndeliverable: boolean,
+  ): Promise<void> {
+    const sent = remote.send(to, message, options);
+    if (!deadLetterIfUndeliverable) return sent;
+    return sent.catch((error: unknown) => {
+      this.router.deadLetter(to, message, 'undeliverable', error);
+    });
+  }
+
   route(from: string, to: readonly string[], options: RouteOptions): Route {
     return new Route(
       from,
@@ -113,6 +139,7 @@ export class Delivery {
   /** A route's `post`: like `post`, but an unreachable target dead-letters the message, as `send` along routes does. */
   postAlongRoute(to: string, message: Message): boolean {
     const record = this.#kernels.get(to);
+    if (record === undefined && this.remoteFor(to) !== undefined) return this.post(to, message);
     if (record === undefined || (record.state !== 'active' && !this.#canSend(record))) {
       this.router.deadLetter(to, message, 'undeliverable', this.#sendRefusal(to, record));
       return true;
@@ -171,6 +198,8 @@ export class Delivery {
   post(kernelId: string, message: Message): boolean {
     const record = this.#kernels.get(kernelId);
     if (record === undefined || (record.state !== 'active' && !this.#canSend(record))) {
+      const remote = record === undefined ? this.remoteFor(kernelId) : undefined;
+      if (remote !== undefined) return remote.post(kernelId, message);
       throw this.#sendRefusal(kernelId, record);
     }
     const typeRefusal = this.#checkType(record, message);
@@ -210,7 +239,11 @@ export class Delivery {
     message: Message | undefined,
   ): Promise<Reply> {
     const record = this.#kernels.get(kernelId);
-    if (record === undefined) return Promise.reject(this.notFound(kernelId));
+    if (record === undefined) {
+      const remote = message === undefined ? undefined : this.remoteFor(kernelId);
+      if (remote !== undefined) return remote.request(kernelId, message!, options) as Promise<Reply>;
+      return Promise.reject(this.notFound(kernelId));
+    }
     if (options !== undefined) {
       const invalid = invalidWaitOptions(options, 'request');
       if (invalid !== undefined) return Promise.reject(invalid);

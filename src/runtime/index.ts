@@ -22,6 +22,7 @@ export {
   MessageNotAcceptedError,
   NotAMessageError,
 } from './errors.js';
+export { isRemoteAddress, type RemoteKernels } from './remote-kernels.js';
 export { LocalKernelContext } from './local-kernel-context.js';
 export {
   pipelineOf,

@@ -30,6 +30,7 @@ import { TopicBroker, type Subscription, type SubscriptionOptions } from './topi
 import type { KernelState } from './kernel-state.js';
 import { checkKernelId } from './ring-kernel.js';
 import type { TerminateOptions, TerminationReport } from './termination-report.js';
+import type { RemoteKernels } from './remote-kernels.js';
 
 const DEFAULT_LATENCY_SAMPLING = 16;
 
@@ -219,6 +220,22 @@ export class RingKernelRuntime implements AsyncDisposable {
    */
   inspect(listener: InspectionListener, options?: InspectOptions): () => void {
     return this.#inspector.add(listener, options);
+  }
+
+  /**
+   * Lets ids of the form `name@node` that match no local kernel reach other runtimes through
+   * `remote` (a cluster link, `ringkernel/cluster`): `send`, `post`, `request`, `ctx.sendTo`, routes
+   * and topic subscriptions. Returns a function that detaches it. One remote at a time.
+   */
+  attachRemote(remote: RemoteKernels): () => void {
+    const delivery = this.#delivery;
+    if (delivery.remote !== undefined && delivery.remote !== remote) {
+      throw new InvalidArgumentError('a remote is attached already; detach it first');
+    }
+    delivery.remote = remote;
+    return () => {
+      if (delivery.remote === remote) delivery.remote = undefined;
+    };
   }
 
   /**
@@ -489,6 +506,10 @@ export class RingKernelRuntime implements AsyncDisposable {
   subscribe(pattern: string, options?: SubscriptionOptions): Subscription;
   subscribe(pattern: string, target?: string | SubscriptionOptions): Subscription | (() => void) {
     if (typeof target === 'string') {
+      // A remote kernel's subscription lives here, on this runtime's topics: no record to tie it to.
+      if (!this.#kernels.has(target) && this.#delivery.remoteFor(target) !== undefined) {
+        return this.#subscribeKernel(pattern, target);
+      }
       const unsubscribe = this.#subscribeKernel(pattern, target);
       this.#delivery.lookup(target).addSubscription(unsubscribe);
       return unsubscribe;

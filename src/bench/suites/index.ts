@@ -1,5 +1,6 @@
 import type { BenchSuite } from '../types.js';
 import { baselineSuite } from './baseline.js';
+import { clusterSuite } from './cluster.js';
 import { computeSuite } from './compute.js';
 import { coordinationSuite } from './coordination.js';
 import { cudaSuite } from './cuda.js';
@@ -28,4 +29,5 @@ export const benchSuites: readonly BenchSuite[] = [
   gpuKernelsSuite,
   cudaSuite,
   telemetrySuite,
+  clusterSuite,
 ];
