@@ -3,6 +3,7 @@ import { baselineSuite } from './baseline.js';
 import { clusterSuite } from './cluster.js';
 import { computeSuite } from './compute.js';
 import { coordinationSuite } from './coordination.js';
+import { cudaSuite } from './cuda.js';
 import { gpuKernelsSuite } from './gpu-kernels.js';
 import { messagesSuite } from './messages.js';
 import { peersSuite } from './peers.js';
@@ -26,6 +27,7 @@ export const benchSuites: readonly BenchSuite[] = [
   workerSuite,
   computeSuite,
   gpuKernelsSuite,
+  cudaSuite,
   telemetrySuite,
   clusterSuite,
 ];
