@@ -6,3 +6,5 @@ export * from './index.js';
 export * from './workers/index.js';
 export * from './persistence/node.js';
 export * from './dashboard/index.js';
+export * from './compute/node.js';
+export * from './gpu-kernels/cuda/index.js';

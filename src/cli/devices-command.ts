@@ -1,11 +1,13 @@
 import { parseArgs } from 'node:util';
 import { listAccelerators, type AcceleratorInfo } from '../compute/index.js';
+import { nodeBackendFactories } from '../compute/node.js';
 import type { CliIO } from './cli-io.js';
 import { formatBytes, formatTable } from './table.js';
 
 export const devicesUsage = `Usage: ringkernel devices [--json]
 
-Lists the compute devices each backend can see (WebGPU through Dawn, the CPU), usable or not,
+Lists the compute devices each backend can see (WebGPU through Dawn, CUDA through the driver
+API, the CPU), usable or not,
 with the reason when not. "runs on" tells a hardware GPU from one emulated in software (Mesa
 llvmpipe, SwiftShader): --backend auto uses a hardware GPU, else the CPU.
 
@@ -27,7 +29,7 @@ export async function devicesCommand(argv: readonly string[], io: CliIO): Promis
     io.stdout.write(`${devicesUsage}\n`);
     return 0;
   }
-  const devices = await listAccelerators();
+  const devices = await listAccelerators({ factories: nodeBackendFactories() });
   if (values.json) {
     io.stdout.write(`${JSON.stringify({ devices }, null, 2)}\n`);
     return 0;

@@ -360,6 +360,7 @@ export class ClusterLink implements RemoteKernels, AsyncDisposable {
     return this.#closed;
   }
 
+  /** Closes the link: `await using link = await connectCluster(...)`. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }

@@ -35,7 +35,9 @@ export interface DashboardClusterStatus {
  * `ClusterLink` is one. Typed by shape so that the dashboard does not depend on the cluster code.
  */
 export interface DashboardClusterSource {
+  /** The link's health now (connection, counters). */
   status(): DashboardClusterStatus;
+  /** The runtimes in the cluster and the kernels each serves. */
   members(): readonly DashboardClusterMember[];
 }
 

@@ -52,3 +52,4 @@ export {
   type GpuLayoutOptions,
   type GpuUnpackOptions,
 } from './gpu-layout.js';
+export { cudaStruct } from './cuda-layout.js';

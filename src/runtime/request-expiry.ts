@@ -1,7 +1,7 @@
 import { TimeoutError } from '../errors.js';
 import type { KernelRecord } from './kernel-record.js';
 
-/** A default request timeout is enforced within this many ticks: late by at most a quarter. */
+/** Ticks per timeout: a request times out after `timeout` and at most a quarter later. */
 const TICKS_PER_TIMEOUT = 4;
 
 /**
@@ -56,7 +56,9 @@ export class RequestExpiry {
       if (pending === undefined || pending.size === 0) continue;
       for (const [id, entry] of pending.entries()) {
         if (entry.born < 0) continue;
-        if (tick - entry.born < TICKS_PER_TIMEOUT) {
+        // Made during tick `born`, possibly just before it ended: only after TICKS_PER_TIMEOUT
+        // further full ticks has a whole timeout surely passed.
+        if (tick - entry.born <= TICKS_PER_TIMEOUT) {
           waiting++;
           continue;
         }

@@ -141,7 +141,7 @@ describe(
       server = await startNatsServer({ port: server.port, storeDir: server.storeDir });
       await sending;
       await link.flush();
-      await until(() => tally(logs, total).missing === 0, 30_000, 'every job processed after the restart');
+      await until(() => tally(logs, total).missing === 0, 90_000, 'every job processed after the restart');
     });
 
     test('a served kernel terminated with work in hand: that work goes back to the stream and another runtime does it', async () => {
@@ -197,7 +197,7 @@ describe(
           .map((line) => JSON.parse(line) as { seq: number; reason: string });
       await until(
         () => dead().some((d) => d.seq === 424242 && d.reason === 'maxDeliveries'),
-        20_000,
+        60_000,
         'the dead letter',
       );
       assert.equal(

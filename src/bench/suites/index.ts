@@ -4,6 +4,7 @@ import { clusterSuite } from './cluster.js';
 import { browserSuite } from './browser.js';
 import { computeSuite } from './compute.js';
 import { coordinationSuite } from './coordination.js';
+import { cudaSuite } from './cuda.js';
 import { gpuKernelsSuite } from './gpu-kernels.js';
 import { messagesSuite } from './messages.js';
 import { peersSuite } from './peers.js';
@@ -27,6 +28,7 @@ export const benchSuites: readonly BenchSuite[] = [
   workerSuite,
   computeSuite,
   gpuKernelsSuite,
+  cudaSuite,
   telemetrySuite,
   clusterSuite,
   browserSuite,
