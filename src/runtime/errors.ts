@@ -147,3 +147,23 @@ export class MessageNotAcceptedError extends RingKernelError {
     this.accepted = accepted;
   }
 }
+
+/**
+ * The message a `request` waits on was dead-lettered (its kernel crashed on it, it expired, or it
+ * could not be delivered to a worker): no reply will come. `cause` holds the error, if any.
+ */
+export class RequestDeadLetteredError extends RingKernelError {
+  readonly kernelId: string;
+  readonly reason: string;
+
+  constructor(kernelId: string, reason: string, cause: unknown) {
+    super(
+      'REQUEST_DEAD_LETTERED',
+      `the request to '${kernelId}' will not be answered: its message went to the dead-letter queue (${reason}` +
+        `${cause instanceof Error ? `: ${cause.message}` : ''}); see runtime.deadLetters`,
+      cause === undefined ? undefined : { cause },
+    );
+    this.kernelId = kernelId;
+    this.reason = reason;
+  }
+}

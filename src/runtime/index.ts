@@ -21,6 +21,7 @@ export {
   KernelTerminatingError,
   MessageNotAcceptedError,
   NotAMessageError,
+  RequestDeadLetteredError,
 } from './errors.js';
 export { isRemoteAddress, type RemoteKernels } from './remote-kernels.js';
 export { LocalKernelContext } from './local-kernel-context.js';

@@ -6,13 +6,18 @@ import { RESOLVED } from '../queues/mailbox.js';
 import { LatencyHistogram } from '../telemetry/latency-histogram.js';
 import type { KernelTelemetrySnapshot, TelemetrySummary } from '../telemetry/kernel-telemetry.js';
 import { definitionOf } from '../messages/wire.js';
-import { KernelAlreadyExistsError, KernelNotFoundError, NotAMessageError } from './errors.js';
+import {
+  KernelAlreadyExistsError,
+  KernelNotFoundError,
+  NotAMessageError,
+  RequestDeadLetteredError,
+} from './errors.js';
 import { RuntimeEvents, type RuntimeEventName, type RuntimeListener } from './events.js';
 import { Inspector, type InspectOptions, type InspectionListener } from './inspect.js';
 import type { KernelDefinition } from './kernel-port.js';
 import { KernelRecord, type KernelRouter, type RecordServices } from './kernel-record.js';
 import { LatencySampler } from './processing-clock.js';
-import { DeadLetterQueue } from './dead-letters.js';
+import { DeadLetterQueue, type DeadLetterReason } from './dead-letters.js';
 import { RecentIds } from './recent-ids.js';
 import { RequestExpiry } from './request-expiry.js';
 import { Delivery } from './delivery.js';
@@ -147,14 +152,16 @@ export class RingKernelRuntime implements AsyncDisposable {
       request: (to, message, waitOptions) => this.request(to, message, waitOptions),
       publish: (topic, message, publishOptions) => this.publish(topic, message, publishOptions),
       subscribe: (pattern, kernelId) => this.#subscribeKernel(pattern, kernelId),
-      deadLetter: (kernelId, message, reason, error) =>
+      deadLetter: (kernelId, message, reason, error) => {
         this.deadLetters.add({
           message,
           kernelId,
           reason,
           at: Date.now(),
           ...(error === undefined ? {} : { error }),
-        }),
+        });
+        this.#failRequestOf(kernelId, message, reason, error);
+      },
     };
     delivery.router = router;
     this.#lifecycle = new Lifecycle({
@@ -596,6 +603,19 @@ export class RingKernelRuntime implements AsyncDisposable {
       latency: latency.snapshot(),
       uptimeMs: performance.now() - this.#createdAt,
     };
+  }
+
+  /**
+   * A dead-lettered message that a `request` waits on will never be answered: the request fails
+   * now with `RequestDeadLetteredError` instead of waiting for its timeout.
+   */
+  #failRequestOf(kernelId: string, message: Message, reason: DeadLetterReason, error: unknown): void {
+    const pending = this.#kernels.get(kernelId)?.pending;
+    if (pending === undefined || pending.size === 0) return;
+    const request = pending.take(message.messageId);
+    if (request === undefined) return;
+    if (request.born >= 0) this.#expiry?.settled();
+    request.reject(new RequestDeadLetteredError(kernelId, reason, error));
   }
 
   #subscribeKernel(pattern: string, kernelId: string): () => void {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { defineMessage, field, type Message } from '../../src/messages/index.js';
 import { FrameTooLargeError } from '../../src/ring/index.js';
-import { RingKernelRuntime } from '../../src/runtime/index.js';
+import { RequestDeadLetteredError, RingKernelRuntime } from '../../src/runtime/index.js';
 import { WorkerMessageTypeError, workerKernel } from '../../src/workers/index.js';
 import type { ProbeReply } from './fixtures/probe-messages.js';
 import { Probe, probeMessages } from './fixtures/probe-messages.js';
@@ -84,4 +84,32 @@ describe('worker kernels account for every message', () => {
     assert.deepEqual(letters, ['undeliverable']);
     assert.ok(runtime.deadLetters.list()[0]?.error instanceof FrameTooLargeError);
   });
+});
+
+test('a request whose message is dead-lettered fails at once with RequestDeadLetteredError (not at its timeout)', async () => {
+  await using runtime = new RingKernelRuntime();
+  const Flat = defineMessage('WorkerFlatBig', { text: field.string() });
+  const Nested = defineMessage('WorkerNestedBig', {
+    text: field.string(),
+    extra: field.optional(field.i32()),
+  });
+  await runtime.launch(
+    'sink',
+    workerKernel(fixture('probe-kernel'), {
+      messages: [...probeMessages, Flat, Nested],
+      messagesModule: fixture('big-messages'),
+      ringBytes: 4096,
+    }),
+  );
+  await runtime.activate('sink');
+  const began = performance.now();
+  await assert.rejects(
+    runtime.request('sink', Nested.create({ text: 'x'.repeat(10_000) }), { timeout: PATIENCE_MS }),
+    (error: unknown) =>
+      error instanceof RequestDeadLetteredError &&
+      error.reason === 'undeliverable' &&
+      error.cause instanceof FrameTooLargeError,
+  );
+  assert.ok(performance.now() - began < PATIENCE_MS);
+  assert.equal(runtime.deadLetters.list().length, 1);
 });
