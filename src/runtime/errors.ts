@@ -149,8 +149,8 @@ export class MessageNotAcceptedError extends RingKernelError {
 }
 
 /**
- * The message a `request` waits on was dead-lettered (its kernel crashed on it, it expired, or it
- * could not be delivered to a worker): no reply will come. `cause` holds the error, if any.
+ * The message a `request` waits on was dead-lettered before the kernel handled it (it expired in
+ * the queue, or could not be delivered to a worker): no reply will come. `cause` holds the error.
  */
 export class RequestDeadLetteredError extends RingKernelError {
   readonly kernelId: string;

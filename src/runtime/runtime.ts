@@ -606,10 +606,13 @@ export class RingKernelRuntime implements AsyncDisposable {
   }
 
   /**
-   * A dead-lettered message that a `request` waits on will never be answered: the request fails
-   * now with `RequestDeadLetteredError` instead of waiting for its timeout.
+   * A message that a `request` waits on and that never reached the kernel (undeliverable, expired)
+   * will never be answered: the request fails now with `RequestDeadLetteredError` instead of waiting
+   * for its timeout. A crash is left to the kernel's fate: a failed kernel rejects its requests with
+   * `KernelFailedError` (and the cause); a restarted one may still answer.
    */
   #failRequestOf(kernelId: string, message: Message, reason: DeadLetterReason, error: unknown): void {
+    if (reason === 'crash' || reason === 'interrupted') return;
     const pending = this.#kernels.get(kernelId)?.pending;
     if (pending === undefined || pending.size === 0) return;
     const request = pending.take(message.messageId);

@@ -6,7 +6,6 @@ import {
   DEFAULT_REQUEST_TIMEOUT_MS,
   MessageNotAcceptedError,
   NotAMessageError,
-  RequestDeadLetteredError,
   RingKernelRuntime,
   ringKernel,
 } from '../../src/runtime/index.js';
@@ -231,27 +230,4 @@ test('ctx.send, ctx.post and publish refuse what is not a message too', async ()
     assert.match(error.message, /from 'sender': it is not a message/);
   }
   await assert.rejects(runtime.publish('news', { headline: 'x' } as never), NotAMessageError);
-});
-
-test('a request whose message crashes the kernel fails at once with RequestDeadLetteredError', async () => {
-  await using runtime = new RingKernelRuntime();
-  await started(
-    runtime,
-    'fragile',
-    ringKernel<Ping, Pong>(
-      { supervision: { restart: 'permanent' } },
-      {
-        onMessage(ping) {
-          if (ping.n === 13) throw new Error('unlucky');
-        },
-      },
-    ),
-  );
-  await assert.rejects(
-    runtime.request('fragile', Ping.create({ n: 13 }), { timeout: PATIENCE_MS }),
-    (error: unknown) =>
-      error instanceof RequestDeadLetteredError &&
-      error.reason === 'crash' &&
-      (error.cause as Error).message === 'unlucky',
-  );
 });
