@@ -1,11 +1,11 @@
 import { WebgpuBackend } from '../compute/index.js';
 import { gpuLayout, type FieldMap, type MessageDefinition, type MessageShape } from '../messages/index.js';
-import type {
-  KernelDefinition,
-  KernelExecution,
-  KernelOptions,
-  KernelPort,
-  KernelState,
+import {
+  type KernelDefinition,
+  type KernelExecution,
+  type KernelOptions,
+  type KernelPort,
+  isStopping,
 } from '../runtime/index.js';
 import { checkKernelOptions } from '../runtime/ring-kernel.js';
 import type { BatchExecutor } from './batch-executor.js';
@@ -62,10 +62,6 @@ export interface GpuRingKernelDefinition<
 > extends KernelDefinition<MessageShape<InF>, MessageShape<OutF>> {
   /** The complete WGSL module the WebGPU implementation compiles (for inspection and docs). */
   readonly wgslSource: string;
-}
-
-function isStopping(state: KernelState): boolean {
-  return state === 'terminating' || state === 'terminated' || state === 'failed';
 }
 
 /**

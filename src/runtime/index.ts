@@ -9,7 +9,7 @@ export type {
   KernelPort,
   MessageDefinitionLike,
 } from './kernel-port.js';
-export type { KernelState } from './kernel-state.js';
+export { isStopping, type KernelState } from './kernel-state.js';
 export type { TerminateOptions, TerminationReport } from './termination-report.js';
 export type { RuntimeEventMap, RuntimeEventName, RuntimeListener } from './events.js';
 export {

@@ -20,3 +20,8 @@ export const allowedFrom = {
 } as const satisfies Record<string, readonly KernelState[]>;
 
 export type KernelOperation = keyof typeof allowedFrom;
+
+/** True once a kernel is on its way out (`terminating`) or gone (`terminated`, `failed`). */
+export function isStopping(state: KernelState): boolean {
+  return state === 'terminating' || state === 'terminated' || state === 'failed';
+}

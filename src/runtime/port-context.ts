@@ -6,14 +6,10 @@ import { checkPriority } from '../queues/backpressure.js';
 import type { WaitOptions } from '../queues/wait-options.js';
 import type { HandlerContext } from './kernel-context.js';
 import type { KernelPort } from './kernel-port.js';
-import type { KernelState } from './kernel-state.js';
+import { isStopping, type KernelState } from './kernel-state.js';
 
 function unsupported(operation: string): Error {
   return new InvalidArgumentError(`ctx.${operation} is not available to this kind of kernel`);
-}
-
-export function isStopping(state: KernelState): boolean {
-  return state === 'terminating' || state === 'terminated' || state === 'failed';
 }
 
 /**

@@ -5,12 +5,13 @@ import {
   type MessageDefinition,
   type MessageShape,
 } from '../../messages/index.js';
-import type {
-  KernelDefinition,
-  KernelExecution,
-  KernelOptions,
-  KernelPort,
-  KernelState,
+import {
+  type KernelDefinition,
+  type KernelExecution,
+  type KernelOptions,
+  type KernelPort,
+  type KernelState,
+  isStopping,
 } from '../../runtime/index.js';
 import { checkKernelOptions } from '../../runtime/ring-kernel.js';
 import type { CpuMessageHandler } from '../cpu-batch-executor.js';
@@ -102,10 +103,6 @@ export async function resolveCudaDevice(
   if (probe.available) return { kind: 'cuda', reason: probe.description };
   if (choice === 'cuda') return { kind: 'cuda', reason: probe.reason };
   return { kind: 'cuda-emulator', reason: `no usable CUDA device (${probe.reason})` };
-}
-
-function isStopping(state: KernelState): boolean {
-  return state === 'terminating' || state === 'terminated' || state === 'failed';
 }
 
 /**

@@ -1,12 +1,12 @@
 import { WebgpuBackend } from '../../compute/index.js';
 import { RingKernelError } from '../../errors.js';
 import type { Message } from '../../messages/index.js';
-import type {
-  KernelDefinition,
-  KernelExecution,
-  KernelOptions,
-  KernelPort,
-  KernelState,
+import {
+  type KernelDefinition,
+  type KernelExecution,
+  type KernelOptions,
+  type KernelPort,
+  isStopping,
 } from '../../runtime/index.js';
 import { checkKernelOptions } from '../../runtime/ring-kernel.js';
 import { resolveKernelBackend, type KernelBackendOption } from '../backend-selection.js';
@@ -34,10 +34,6 @@ export interface PageRankKernelOptions extends KernelOptions {
   readonly maxIterations?: number;
   /** Where the graph lives. Default `'cpu'`. */
   readonly backend?: KernelBackendOption;
-}
-
-function isStopping(state: KernelState): boolean {
-  return state === 'terminating' || state === 'terminated' || state === 'failed';
 }
 
 /**
