@@ -11,6 +11,25 @@ const PATIENCE_MS = 10_000;
 const fixture = (name: string): URL => new URL(`./fixtures/${name}.ts`, import.meta.url);
 const seqs = (messages: readonly Message[]) => messages.map((message) => (message as Probe).seq);
 
+/** Launches and activates 'sink': the probe kernel over a 4 KiB ring, knowing two types that carry a big string. */
+async function launchSmallRingSink(runtime: RingKernelRuntime) {
+  const Flat = defineMessage('WorkerFlatBig', { text: field.string() });
+  const Nested = defineMessage('WorkerNestedBig', {
+    text: field.string(),
+    extra: field.optional(field.i32()),
+  });
+  await runtime.launch(
+    'sink',
+    workerKernel(fixture('probe-kernel'), {
+      messages: [...probeMessages, Flat, Nested],
+      messagesModule: fixture('big-messages'),
+      ringBytes: 4096,
+    }),
+  );
+  await runtime.activate('sink');
+  return { Flat, Nested };
+}
+
 describe('worker kernels account for every message', () => {
   test('a forced terminate lists the message the worker was stuck on as interrupted, the rest as unprocessed', async () => {
     await using runtime = new RingKernelRuntime();
@@ -59,20 +78,7 @@ describe('worker kernels account for every message', () => {
 
   test('a frame too large for the ring is refused at send (fast schemas) or dead-lettered with the reason', async () => {
     await using runtime = new RingKernelRuntime();
-    const Flat = defineMessage('WorkerFlatBig', { text: field.string() });
-    const Nested = defineMessage('WorkerNestedBig', {
-      text: field.string(),
-      extra: field.optional(field.i32()),
-    });
-    await runtime.launch(
-      'sink',
-      workerKernel(fixture('probe-kernel'), {
-        messages: [...probeMessages, Flat, Nested],
-        messagesModule: fixture('big-messages'),
-        ringBytes: 4096,
-      }),
-    );
-    await runtime.activate('sink');
+    const { Flat, Nested } = await launchSmallRingSink(runtime);
     const big = 'x'.repeat(10_000);
     await assert.rejects(runtime.send('sink', Flat.create({ text: big })), FrameTooLargeError);
     const letters: string[] = [];
@@ -88,20 +94,7 @@ describe('worker kernels account for every message', () => {
 
 test('a request whose message is dead-lettered fails at once with RequestDeadLetteredError (not at its timeout)', async () => {
   await using runtime = new RingKernelRuntime();
-  const Flat = defineMessage('WorkerFlatBig', { text: field.string() });
-  const Nested = defineMessage('WorkerNestedBig', {
-    text: field.string(),
-    extra: field.optional(field.i32()),
-  });
-  await runtime.launch(
-    'sink',
-    workerKernel(fixture('probe-kernel'), {
-      messages: [...probeMessages, Flat, Nested],
-      messagesModule: fixture('big-messages'),
-      ringBytes: 4096,
-    }),
-  );
-  await runtime.activate('sink');
+  const { Nested } = await launchSmallRingSink(runtime);
   const began = performance.now();
   await assert.rejects(
     runtime.request('sink', Nested.create({ text: 'x'.repeat(10_000) }), { timeout: PATIENCE_MS }),
